@@ -1,0 +1,35 @@
+#include "context.hpp"
+
+namespace rtchat::chatctl {
+
+int exit_code_for(proto::ErrorCode code) {
+    switch (code) {
+    case proto::ErrorCode::not_authorised:
+        return exit_not_authorised;
+    case proto::ErrorCode::not_found:
+        return exit_not_found;
+    case proto::ErrorCode::invalid_state:
+        return exit_invalid_state;
+    case proto::ErrorCode::bad_request:
+    case proto::ErrorCode::too_large:
+        return exit_bad_input;
+    case proto::ErrorCode::unavailable:
+    case proto::ErrorCode::internal:
+        return exit_failure;
+    }
+    return exit_failure;
+}
+
+const config::Config& Context::config() {
+    if (!config_)
+        config_ = std::make_unique<config::Config>(config::Config::load(config_path));
+    return *config_;
+}
+
+ipc::Client& Context::client() {
+    if (!client_)
+        client_ = std::make_unique<ipc::Client>(config().get("chatd", "socket"));
+    return *client_;
+}
+
+} // namespace rtchat::chatctl

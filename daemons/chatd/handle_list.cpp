@@ -1,0 +1,15 @@
+#include "handlers.hpp"
+
+#include "proto/chat_json.hpp"
+
+namespace rtchat::chatd {
+
+proto::json handle_list(Call& call) {
+    proto::json chats = proto::json::array();
+    for (const store::Chat& chat :
+         call.server.store().list_chats(proto::optional_bool(call.body, "all")))
+        chats.push_back(proto::to_json(chat));
+    return proto::json{{"chats", std::move(chats)}};
+}
+
+} // namespace rtchat::chatd

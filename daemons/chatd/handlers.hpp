@@ -1,0 +1,30 @@
+#pragma once
+// One function per request op, each in its own handle_<op>.cpp.
+
+#include "proto/protocol.hpp"
+#include "server.hpp"
+
+namespace rtchat::chatd {
+
+struct Call {
+    Server& server;
+    Client& client;
+    const proto::json& body;
+};
+
+using Handler = proto::json (*)(Call&);
+
+proto::json handle_start(Call& call);
+proto::json handle_list(Call& call);
+proto::json handle_show(Call& call);
+proto::json handle_say(Call& call);
+proto::json handle_close(Call& call);
+proto::json handle_link(Call& call);
+proto::json handle_status(Call& call);
+proto::json handle_subscribe(Call& call);
+proto::json handle_unsubscribe(Call& call);
+
+/// Mints a guest link for an open chat; shared by start and link.
+proto::json issue_guest_link(Server& server, int64_t chat_id);
+
+} // namespace rtchat::chatd

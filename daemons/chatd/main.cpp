@@ -1,0 +1,117 @@
+// chatd: the chat engine. One thread, one epoll loop: the socket server,
+// signals (signalfd) and the systemd watchdog all run from it.
+
+#include "config/cli.hpp"
+#include "config/config.hpp"
+#include "ipc/event_loop.hpp"
+#include "log/log.hpp"
+#include "server.hpp"
+#include "store/store.hpp"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+using namespace rtchat;
+
+namespace {
+
+store::Synchronous synchronous_mode(const config::Config& cfg) {
+    return cfg.get("store", "synchronous") == "normal" ? store::Synchronous::normal
+                                                       : store::Synchronous::full;
+}
+
+int run(const std::string& config_path) {
+    config::Config cfg = config::Config::load(config_path);
+    log::set_level(log::parse_level(cfg.get("log", "level")));
+
+    const std::filesystem::path db_path = cfg.get("store", "path");
+    if (db_path.has_parent_path())
+        std::filesystem::create_directories(db_path.parent_path());
+    store::Store store(db_path.string(), synchronous_mode(cfg));
+
+    ipc::EventLoop loop;
+    chatd::Server server(cfg, store, loop);
+
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGTERM, SIGINT, SIGHUP})
+        sigaddset(&signals, s);
+    sigprocmask(SIG_BLOCK, &signals, nullptr);
+    ipc::Fd sigfd(signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!sigfd)
+        throw std::system_error(errno, std::generic_category(), "signalfd");
+    loop.add(sigfd.get(), EPOLLIN, [&](uint32_t) {
+        signalfd_siginfo info{};
+        while (read(sigfd.get(), &info, sizeof info) == sizeof info) {
+            if (info.ssi_signo == SIGHUP) {
+                try {
+                    config::Config fresh = config::Config::load(config_path);
+                    log::set_level(log::parse_level(fresh.get("log", "level")));
+                    server.reload(fresh);
+                } catch (const std::exception& e) {
+                    log::error("config_reload_failed", {{"error", e.what()}});
+                }
+            } else {
+                log::info("stopping", {{"signal", sigabbrev_np(static_cast<int>(info.ssi_signo))}});
+                sd_notify(0, "STOPPING=1");
+                loop.stop();
+            }
+        }
+    });
+
+    uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0)
+        loop.every(std::chrono::milliseconds(watchdog_usec / 2000),
+                   [] { sd_notify(0, "WATCHDOG=1"); });
+
+    server.listen();
+    log::info("started", {{"version", RTCHAT_VERSION},
+                          {"config", cfg.source()},
+                          {"store", db_path.string()},
+                          {"socket", cfg.get("chatd", "socket")}});
+    sd_notify(0, "READY=1");
+    loop.run();
+    server.shutdown();
+    log::info("stopped");
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    log::set_component("chatd");
+    CLI::App app{"chatd: the rtchat chat engine"};
+    std::string config_path;
+    bool check_only = false;
+    config::add_config_option(app, config_path);
+    app.add_flag("--check-config", check_only, "check the configuration file and exit");
+    app.set_version_flag("--version", RTCHAT_VERSION);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    try {
+        if (check_only) {
+            config::Config cfg = config::Config::load(config_path);
+            std::cout << "configuration OK: " << cfg.source() << "\n";
+            return 0;
+        }
+        return run(config_path);
+    } catch (const config::ConfigError& e) {
+        std::cerr << "chatd: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        log::error("fatal", {{"error", e.what()}});
+        std::cerr << "chatd: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,173 @@
+#include "server.hpp"
+
+#include "config/schema.hpp"
+#include "ipc/unix_socket.hpp"
+#include "log/log.hpp"
+#include "proto/protocol.hpp"
+
+#include <cerrno>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <variant>
+
+namespace rtchat::chatd {
+
+Server::Server(const config::Config& config, store::Store& store, ipc::EventLoop& loop)
+    : config_(std::make_unique<config::Config>(config))
+    , store_(store)
+    , loop_(loop) {}
+
+Server::~Server() {
+    shutdown();
+}
+
+void Server::listen() {
+    const std::string& path = config_->get("chatd", "socket");
+    listener_ = ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"),
+                                 config_->get("chatd", "socket_group"));
+    listener_reg_ = loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
+    log::info("listening", {{"socket", path}});
+}
+
+void Server::shutdown() {
+    if (!listener_)
+        return;
+    loop_.remove(listener_reg_);
+    listener_.reset();
+    unlink(config_->get("chatd", "socket").c_str());
+    for (auto& [id, client] : clients_) {
+        client.conn->flush();
+        loop_.remove(client.reg);
+    }
+    clients_.clear();
+}
+
+void Server::reload(const config::Config& config) {
+    for (const config::KeySpec& spec : config::schema())
+        if (spec.needs_restart &&
+            config.get(spec.section, spec.key) != config_->get(spec.section, spec.key))
+            log::warning("config_needs_restart", {{"section", spec.section}, {"key", spec.key}});
+    config_ = std::make_unique<config::Config>(config);
+    log::info("config_reloaded", {{"source", config_->source()}});
+}
+
+void Server::on_accept() {
+    for (;;) {
+        int fd = accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                log::error("accept_failed", {{"errno", errno}});
+            break;
+        }
+        Client client;
+        client.id = next_client_++;
+        client.conn = std::make_unique<ipc::Connection>(
+            ipc::Fd(fd), static_cast<size_t>(config_->get_int("chatd", "max_request_bytes")),
+            static_cast<size_t>(config_->get_int("chatd", "max_output_bytes")));
+        try {
+            client.peer = auth::peer_credentials(fd);
+        } catch (const std::exception& e) {
+            log::error("peer_credentials_failed", {{"error", e.what()}});
+            continue;
+        }
+        client.name = auth::user_name(client.peer.uid);
+        client.co = auth::is_co(client.peer, config_->get("chatd", "co_group"));
+        if (clients_.size() >= static_cast<size_t>(config_->get_int("chatd", "max_clients"))) {
+            log::warning("client_refused", {{"reason", "max_clients"}, {"uid", client.peer.uid}});
+            client.conn->send(
+                proto::reply_error(nullptr, proto::ErrorCode::unavailable,
+                                   "chatd has too many clients connected; try again shortly"));
+            continue;
+        }
+        const uint64_t id = client.id;
+        client.reg = loop_.add(fd, EPOLLIN | EPOLLRDHUP,
+                               [this, id](uint32_t events) { on_client(id, events); });
+        log::debug("client_connected", {{"client", id},
+                                        {"uid", client.peer.uid},
+                                        {"pid", client.peer.pid},
+                                        {"co", client.co ? "yes" : "no"}});
+        clients_.emplace(id, std::move(client));
+    }
+}
+
+void Server::on_client(uint64_t id, uint32_t events) {
+    auto it = clients_.find(id);
+    if (it == clients_.end())
+        return;
+    Client& client = it->second;
+    if (events & EPOLLOUT) {
+        if (!client.conn->flush())
+            to_drop_.insert(id);
+    }
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !client.closing) {
+        const bool open = client.conn->read_available() == ipc::Connection::ReadStatus::open;
+        for (;;) {
+            auto next = client.conn->lines().next();
+            if (auto* line = std::get_if<std::string>(&next)) {
+                if (!line->empty())
+                    dispatch(*this, client, *line);
+            } else if (auto* big = std::get_if<proto::OversizedLine>(&next)) {
+                refuse_oversized(*this, client, big->bytes_seen);
+            } else {
+                break;
+            }
+            if (client.closing)
+                break;
+        }
+        if (!open)
+            to_drop_.insert(id);
+    }
+    if (client.closing && !client.conn->has_pending_output())
+        to_drop_.insert(id);
+
+    dirty_.insert(id);
+    settle();
+}
+
+void Server::settle() {
+    for (uint64_t id : dirty_) {
+        auto it = clients_.find(id);
+        if (it == clients_.end() || to_drop_.contains(id))
+            continue;
+        Client& c = it->second;
+        const bool want_write = c.conn->has_pending_output();
+        if (want_write != c.want_write) {
+            c.want_write = want_write;
+            loop_.modify(c.reg, EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u));
+        }
+    }
+    dirty_.clear();
+    while (!to_drop_.empty()) {
+        uint64_t victim = *to_drop_.begin();
+        to_drop_.erase(to_drop_.begin());
+        drop(victim, "disconnected");
+    }
+}
+
+void Server::drop(uint64_t id, std::string_view reason) {
+    auto it = clients_.find(id);
+    if (it == clients_.end())
+        return;
+    loop_.remove(it->second.reg);
+    log::debug("client_dropped", {{"client", id}, {"reason", reason}});
+    clients_.erase(it);
+}
+
+void Server::send_to(Client& client, const std::string& line) {
+    if (!client.conn->send(line)) {
+        log::warning("client_too_slow", {{"client", client.id}, {"uid", client.peer.uid}});
+        to_drop_.insert(client.id);
+    }
+    dirty_.insert(client.id);
+}
+
+void Server::publish(int64_t chat_id, const std::string& line) {
+    for (auto& [id, client] : clients_)
+        if (client.watches_all || client.watched_chats.contains(chat_id))
+            send_to(client, line);
+}
+
+} // namespace rtchat::chatd

@@ -1,0 +1,80 @@
+#pragma once
+// chatd's socket server: accepts clients, authorises them by their peer
+// credentials, reads request lines, and fans events out to subscribers.
+
+#include "auth/peer.hpp"
+#include "config/config.hpp"
+#include "ipc/connection.hpp"
+#include "ipc/event_loop.hpp"
+#include "store/store.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace rtchat::chatd {
+
+struct Client {
+    uint64_t id = 0;
+    std::unique_ptr<ipc::Connection> conn;
+    ipc::EventLoop::Registration reg = 0;
+    auth::PeerCredentials peer;
+    std::string name; ///< login name of the peer's uid
+    bool co = false;
+    bool watches_all = false;
+    std::set<int64_t> watched_chats;
+    bool closing = false;    ///< drop once the output is flushed
+    bool want_write = false; ///< EPOLLOUT is armed
+};
+
+class Server {
+public:
+    Server(const config::Config& config, store::Store& store, ipc::EventLoop& loop);
+    ~Server();
+
+    /// Binds the socket; after this chatd can serve.
+    void listen();
+    /// Closes every client and removes the socket file.
+    void shutdown();
+    /// Replaces the configuration (SIGHUP); keys that need a restart are logged.
+    void reload(const config::Config& config);
+
+    /// Sends `line` to every client watching `chat_id` or all chats.
+    void publish(int64_t chat_id, const std::string& line);
+    /// Queues a line for one client; drops the client if it fell too far behind.
+    void send_to(Client& client, const std::string& line);
+
+    const config::Config& config() const { return *config_; }
+    store::Store& store() { return store_; }
+    size_t client_count() const { return clients_.size(); }
+    std::chrono::steady_clock::time_point started() const { return started_; }
+
+private:
+    void on_accept();
+    void on_client(uint64_t id, uint32_t events);
+    void drop(uint64_t id, std::string_view reason);
+    /// Re-arms EPOLLOUT for clients whose output changed; drops the dead.
+    void settle();
+
+    std::unique_ptr<config::Config> config_;
+    store::Store& store_;
+    ipc::EventLoop& loop_;
+    ipc::Fd listener_;
+    ipc::EventLoop::Registration listener_reg_ = 0;
+    std::map<uint64_t, Client> clients_;
+    uint64_t next_client_ = 1;
+    std::set<uint64_t> to_drop_;
+    std::set<uint64_t> dirty_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+/// Handles one request line from `client`; sends exactly one reply.
+void dispatch(Server& server, Client& client, const std::string& line);
+/// Answers a line that was over the size limit.
+void refuse_oversized(Server& server, Client& client, size_t bytes);
+
+} // namespace rtchat::chatd

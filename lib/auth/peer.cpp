@@ -1,0 +1,57 @@
+#include "auth/peer.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <system_error>
+
+namespace rtchat::auth {
+
+PeerCredentials peer_credentials(int fd) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        throw std::system_error(errno, std::generic_category(), "SO_PEERCRED");
+    PeerCredentials peer{cred.pid, cred.uid, cred.gid, {}};
+
+    std::vector<gid_t> groups(64);
+    for (;;) {
+        socklen_t bytes = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &bytes) == 0) {
+            groups.resize(bytes / sizeof(gid_t));
+            break;
+        }
+        if (errno != ERANGE)
+            throw std::system_error(errno, std::generic_category(), "SO_PEERGROUPS");
+        groups.resize(bytes / sizeof(gid_t) + 1);
+    }
+    peer.groups = std::move(groups);
+    return peer;
+}
+
+std::string user_name(uid_t uid) {
+    passwd pw{};
+    passwd* found = nullptr;
+    std::vector<char> buf(4096);
+    if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found)
+        return found->pw_name;
+    return "uid:" + std::to_string(uid);
+}
+
+bool is_co(const PeerCredentials& peer, const std::string& co_group) {
+    if (peer.uid == 0)
+        return true;
+    if (co_group.empty())
+        return false;
+    group gr{};
+    group* found = nullptr;
+    std::vector<char> buf(16384);
+    if (getgrnam_r(co_group.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found)
+        return false;
+    return peer.gid == found->gr_gid ||
+           std::find(peer.groups.begin(), peer.groups.end(), found->gr_gid) != peer.groups.end();
+}
+
+} // namespace rtchat::auth

@@ -1,0 +1,28 @@
+#pragma once
+// Who is on the other end of a Unix socket, from the kernel
+// (SO_PEERCRED, SO_PEERGROUPS), and whether that makes them a CO.
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace rtchat::auth {
+
+struct PeerCredentials {
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups; ///< supplementary groups of the connecting process
+};
+
+/// Throws std::system_error when the kernel cannot say.
+PeerCredentials peer_credentials(int fd);
+
+/// The login name of `uid`, or "uid:N" when it has none.
+std::string user_name(uid_t uid);
+
+/// Root, and members of `co_group` (by the connecting process's own groups),
+/// are COs. A group that does not exist makes only root a CO.
+bool is_co(const PeerCredentials& peer, const std::string& co_group);
+
+} // namespace rtchat::auth

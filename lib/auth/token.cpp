@@ -1,0 +1,67 @@
+#include "auth/token.hpp"
+
+#include <array>
+#include <cerrno>
+#include <openssl/sha.h>
+#include <stdexcept>
+#include <string.h>
+#include <sys/random.h>
+
+namespace rtchat::auth {
+namespace {
+
+constexpr size_t token_bytes = 32;
+constexpr std::string_view alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(const unsigned char* data, size_t size) {
+    std::string out;
+    out.reserve((size * 4 + 2) / 3);
+    for (size_t i = 0; i < size; i += 3) {
+        unsigned v = unsigned(data[i]) << 16;
+        if (i + 1 < size)
+            v |= unsigned(data[i + 1]) << 8;
+        if (i + 2 < size)
+            v |= data[i + 2];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        if (i + 1 < size)
+            out += alphabet[(v >> 6) & 63];
+        if (i + 2 < size)
+            out += alphabet[v & 63];
+    }
+    return out;
+}
+
+} // namespace
+
+MintedToken mint_token() {
+    std::array<unsigned char, token_bytes> raw{};
+    size_t got = 0;
+    while (got < raw.size()) {
+        ssize_t n = getrandom(raw.data() + got, raw.size() - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw std::runtime_error(std::string("getrandom: ") + strerror(errno));
+        }
+        got += static_cast<size_t>(n);
+    }
+    MintedToken t;
+    t.token = base64url(raw.data(), raw.size());
+    t.hash = hash_token(t.token);
+    return t;
+}
+
+std::string hash_token(std::string_view token) {
+    std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
+    return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+bool looks_like_token(std::string_view token) {
+    return token.size() == (token_bytes * 4 + 2) / 3 &&
+           token.find_first_not_of(alphabet) == std::string_view::npos;
+}
+
+} // namespace rtchat::auth

@@ -1,0 +1,223 @@
+#include "config/config.hpp"
+
+#include "config/duration.hpp"
+#include "config/schema.hpp"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+namespace rtchat::config {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+std::string expand(std::string_view text) {
+    std::string out(text);
+    constexpr std::string_view var = "${state_dir}";
+    for (size_t at = out.find(var); at != std::string::npos; at = out.find(var))
+        out.replace(at, var.size(), state_dir().string());
+    return out;
+}
+
+long long parse_number(std::string_view text, int base) {
+    long long n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n, base);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+        throw std::invalid_argument(base == 8 ? "expected an octal mode such as 0660"
+                                              : "expected a whole number");
+    return n;
+}
+
+// Throws std::invalid_argument with a message for the user.
+void check_value(const KeySpec& spec, std::string_view text) {
+    switch (spec.kind) {
+    case Kind::text:
+        return;
+    case Kind::path:
+        if (text.empty())
+            throw std::invalid_argument("expected a path");
+        return;
+    case Kind::integer: {
+        long long n = parse_number(text, 10);
+        if (n < spec.min || n > spec.max)
+            throw std::invalid_argument(
+                fmt::format("expected a number from {} to {}", spec.min, spec.max));
+        return;
+    }
+    case Kind::duration: {
+        long long secs = parse_duration(text).count();
+        if (secs < spec.min || secs > spec.max)
+            throw std::invalid_argument(
+                fmt::format("expected a duration from {}s to {}s", spec.min, spec.max));
+        return;
+    }
+    case Kind::mode:
+        if (parse_number(text, 8) > 07777)
+            throw std::invalid_argument("expected an octal mode such as 0660");
+        return;
+    case Kind::choice: {
+        std::string_view rest = spec.choices;
+        while (!rest.empty()) {
+            size_t bar = rest.find('|');
+            if (rest.substr(0, bar) == text)
+                return;
+            rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+        }
+        std::string options(spec.choices);
+        for (char& c : options)
+            if (c == '|')
+                c = ',';
+        throw std::invalid_argument(fmt::format("expected one of {}", options));
+    }
+    case Kind::listen: {
+        size_t colon = text.rfind(':');
+        if (colon == std::string_view::npos || colon == 0)
+            throw std::invalid_argument("expected host:port, such as 127.0.0.1:8080");
+        long long port = parse_number(text.substr(colon + 1), 10);
+        if (port < 1 || port > 65535)
+            throw std::invalid_argument("port must be from 1 to 65535");
+        return;
+    }
+    case Kind::url:
+        if (!text.starts_with("http://") && !text.starts_with("https://"))
+            throw std::invalid_argument("expected a URL starting with http:// or https://");
+        return;
+    }
+}
+
+} // namespace
+
+std::filesystem::path state_dir() {
+    const char* env = std::getenv("RTCHAT_STATE_DIR");
+    return env && *env ? std::filesystem::path(env) : std::filesystem::path("/var/lib/rtchat");
+}
+
+Config Config::defaults() {
+    Config c;
+    for (const KeySpec& spec : schema())
+        c.set(spec.section, spec.key,
+              spec.kind == Kind::path ? expand(spec.default_value)
+                                      : std::string(spec.default_value),
+              "default");
+    return c;
+}
+
+Config Config::parse(std::string_view text, const std::string& name) {
+    Config c = defaults();
+    c.source_ = name;
+    std::string section;
+    int line_no = 0;
+    std::istringstream lines{std::string(text)};
+    // Lines are read one at a time so that every error can name its line;
+    // CLI11 parses each key line within its section.
+    for (std::string raw; std::getline(lines, raw);) {
+        ++line_no;
+        const std::string where = fmt::format("{}:{}", name, line_no);
+        std::string_view line = trim(raw);
+        if (line.empty() || line.front() == '#' || line.front() == ';')
+            continue;
+        if (line.front() == '[') {
+            if (line.back() != ']' || line.size() < 3)
+                throw ConfigError(fmt::format("{}: malformed section header '{}'", where, line));
+            section = trim(line.substr(1, line.size() - 2));
+            bool known = false;
+            for (const KeySpec& spec : schema())
+                known = known || spec.section == section;
+            if (!known)
+                throw ConfigError(fmt::format("{}: unknown section [{}]", where, section));
+            continue;
+        }
+        if (line.find('=') == std::string_view::npos)
+            throw ConfigError(fmt::format("{}: expected 'key = value', got '{}'", where, line));
+        if (section.empty())
+            throw ConfigError(
+                fmt::format("{}: key outside a section; put it under a [section] header", where));
+        std::istringstream one("[" + section + "]\n" + std::string(line) + "\n");
+        for (const CLI::ConfigItem& item : CLI::ConfigINI().from_config(one)) {
+            if (item.name == "++" || item.name == "--")
+                continue;
+            const KeySpec* spec = find_key(section, item.name);
+            if (!spec)
+                throw ConfigError(
+                    fmt::format("{}: unknown key '{}' in section [{}]", where, item.name, section));
+            if (item.inputs.size() > 1)
+                throw ConfigError(fmt::format(
+                    "{}: key '{}' takes one value; put quotes around a value with spaces or commas",
+                    where, item.name));
+            std::string value = item.inputs.empty() ? std::string() : item.inputs.front();
+            if (spec->kind == Kind::path)
+                value = expand(value);
+            try {
+                check_value(*spec, value);
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError(fmt::format("{}: [{}] {} = '{}': {}", where, section, item.name,
+                                              value, e.what()));
+            }
+            c.set(section, item.name, std::move(value), where);
+        }
+    }
+    return c;
+}
+
+Config Config::from_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in)
+        throw ConfigError(fmt::format("{}: cannot read the configuration file: {}", file.string(),
+                                      std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse(text.str(), file.string());
+}
+
+Config Config::load(const std::string& explicit_path) {
+    if (!explicit_path.empty())
+        return from_file(explicit_path);
+    if (std::filesystem::exists(system_config_path))
+        return from_file(system_config_path);
+    return defaults();
+}
+
+void Config::set(std::string_view section, std::string_view key, std::string text,
+                 std::string where) {
+    values_[{std::string(section), std::string(key)}] = Value{std::move(text), std::move(where)};
+}
+
+const Config::Value& Config::value(std::string_view section, std::string_view key) const {
+    auto it = values_.find(std::pair<std::string, std::string>(section, key));
+    if (it == values_.end())
+        throw std::logic_error(
+            fmt::format("config key [{}] {} is not in the schema", section, key));
+    return it->second;
+}
+
+const std::string& Config::get(std::string_view section, std::string_view key) const {
+    return value(section, key).text;
+}
+
+long long Config::get_int(std::string_view section, std::string_view key) const {
+    return parse_number(get(section, key), 10);
+}
+
+std::chrono::seconds Config::get_duration(std::string_view section, std::string_view key) const {
+    return parse_duration(get(section, key));
+}
+
+unsigned Config::get_mode(std::string_view section, std::string_view key) const {
+    return static_cast<unsigned>(parse_number(get(section, key), 8));
+}
+
+const std::string& Config::origin(std::string_view section, std::string_view key) const {
+    return value(section, key).origin;
+}
+
+} // namespace rtchat::config

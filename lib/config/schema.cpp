@@ -1,0 +1,86 @@
+#include "config/schema.hpp"
+
+#include <array>
+
+namespace rtchat::config {
+namespace {
+
+// `${state_dir}` is $RTCHAT_STATE_DIR, or /var/lib/rtchat when that is unset.
+constexpr std::array keys{
+    KeySpec{"store", "path", Kind::path, "${state_dir}/rtchat.db",
+            "SQLite database holding chats, messages, guest links and the outbox."},
+    KeySpec{"store", "synchronous", Kind::choice, "full",
+            "SQLite synchronous mode: full survives power loss, normal only process crashes.", 0, 0,
+            "full|normal"},
+
+    KeySpec{"chatd", "socket", Kind::path, "${state_dir}/chatd.sock",
+            "Unix socket on which chatd serves chatctl, chat-webd and scripts."},
+    KeySpec{"chatd", "socket_mode", Kind::mode, "0660",
+            "Permissions of the socket; chatd still checks every peer's credentials."},
+    KeySpec{"chatd", "socket_group", Kind::text, "",
+            "Group owning the socket (empty: the group of the chatd process)."},
+    KeySpec{"chatd",
+            "co_group",
+            Kind::text,
+            "rtchat-co",
+            "Unix group whose members are computing officers; root always is one.",
+            0,
+            0,
+            {},
+            false},
+    KeySpec{"chatd", "max_request_bytes", Kind::integer, "65536",
+            "Longest request line a client may send, in bytes.", 1024, 16 * 1024 * 1024},
+    KeySpec{"chatd",
+            "max_message_bytes",
+            Kind::integer,
+            "8192",
+            "Longest chat message or summary, in bytes of UTF-8.",
+            16,
+            1024 * 1024,
+            {},
+            false},
+    KeySpec{"chatd", "max_clients", Kind::integer, "4096",
+            "Most clients connected to the socket at once.", 1, 1000000},
+    KeySpec{"chatd", "max_output_bytes", Kind::integer, "4194304",
+            "Unsent replies and events a client may fall behind by before it is dropped.", 65536,
+            1 << 30},
+    KeySpec{"chatd",
+            "link_ttl",
+            Kind::duration,
+            "24h",
+            "How long a guest link works after it was sent.",
+            60,
+            90LL * 24 * 3600,
+            {},
+            false},
+
+    KeySpec{"web", "listen", Kind::listen, "127.0.0.1:8080",
+            "Address and port chat-webd listens on."},
+    KeySpec{"web",
+            "base_url",
+            Kind::url,
+            "http://127.0.0.1:8080",
+            "Public URL of chat-webd, as users reach it; guest links start with it.",
+            0,
+            0,
+            {},
+            false},
+
+    KeySpec{"log", "level", Kind::choice, "info", "Least severe log level written.", 0, 0,
+            "debug|info|warning|error", false},
+};
+
+} // namespace
+
+std::span<const KeySpec> schema() {
+    return keys;
+}
+
+const KeySpec* find_key(std::string_view section, std::string_view key) {
+    for (const KeySpec& spec : keys)
+        if (spec.section == section && spec.key == key)
+            return &spec;
+    return nullptr;
+}
+
+} // namespace rtchat::config

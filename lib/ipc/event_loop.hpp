@@ -1,0 +1,48 @@
+#pragma once
+// One epoll loop on one thread. Handlers are keyed by a registration id, not
+// the fd, so a handler removed earlier in the same batch is never called,
+// even when its fd number has been reused.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+namespace rtchat::ipc {
+
+class EventLoop {
+public:
+    using Handler = std::function<void(uint32_t events)>;
+    using Registration = uint64_t;
+
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    Registration add(int fd, uint32_t events, Handler handler);
+    void modify(Registration reg, uint32_t events);
+    /// Stops watching; does not close the fd.
+    void remove(Registration reg);
+
+    /// Calls `tick` every `interval` from the loop (a timerfd); returns its registration.
+    Registration every(std::chrono::milliseconds interval, std::function<void()> tick);
+
+    /// Runs until stop() is called from a handler.
+    void run();
+    void stop() { running_ = false; }
+
+private:
+    struct Entry {
+        int fd;
+        Handler handler;
+        int owned_fd = -1; ///< timerfds belong to the loop
+    };
+    int epoll_fd_;
+    bool running_ = false;
+    Registration next_ = 1;
+    std::unordered_map<Registration, std::shared_ptr<Entry>> entries_;
+};
+
+} // namespace rtchat::ipc

@@ -1,0 +1,140 @@
+#include "store/db.hpp"
+
+#include <fmt/format.h>
+
+namespace rtchat::store {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int code, std::string_view doing) {
+    throw DbError(
+        fmt::format("store: {}: {}", doing, db ? sqlite3_errmsg(db) : sqlite3_errstr(code)), code);
+}
+
+} // namespace
+
+Database::Database(const std::string& path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                                 SQLITE_OPEN_URI,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = fmt::format("store: cannot open {}: {}", path,
+                                      db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw DbError(msg, rc);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+}
+
+Database::~Database() {
+    sqlite3_close(db_);
+}
+
+void Database::exec(const char* sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errstr(rc);
+        sqlite3_free(err);
+        throw DbError(fmt::format("store: {}", msg), rc);
+    }
+}
+
+Statement::Statement(Database& db, std::string_view sql)
+    : db_(db) {
+    int rc =
+        sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+    if (rc != SQLITE_OK)
+        fail(db.handle(), rc, "prepare");
+}
+
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+    if (int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK)
+        fail(db_.handle(), rc, "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    if (int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                     SQLITE_UTF8);
+        rc != SQLITE_OK)
+        fail(db_.handle(), rc, "bind");
+    return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+    if (int rc = sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+        rc != SQLITE_OK)
+        fail(db_.handle(), rc, "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::nullopt_t) {
+    if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK)
+        fail(db_.handle(), rc, "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<int64_t>& value) {
+    return value ? bind(index, *value) : bind(index, std::nullopt);
+}
+
+bool Statement::step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    fail(db_.handle(), rc, "step");
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+}
+
+int64_t Statement::column_int(int index) const {
+    return sqlite3_column_int64(stmt_, index);
+}
+
+std::optional<int64_t> Statement::column_optional_int(int index) const {
+    if (column_is_null(index))
+        return std::nullopt;
+    return column_int(index);
+}
+
+std::string Statement::column_text(int index) const {
+    const auto* text = sqlite3_column_text(stmt_, index);
+    int size = sqlite3_column_bytes(stmt_, index);
+    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size))
+                : std::string();
+}
+
+bool Statement::column_is_null(int index) const {
+    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+Transaction::Transaction(Database& db)
+    : db_(db) {
+    db_.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+    if (!done_) {
+        // Never throws from a destructor: a failed rollback leaves SQLite to
+        // roll back when the connection closes.
+        sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+}
+
+void Transaction::commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+}
+
+} // namespace rtchat::store

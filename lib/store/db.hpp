@@ -1,0 +1,84 @@
+#pragma once
+// Thin RAII over SQLite: a connection, prepared statements, and a
+// transaction that rolls back unless commit() was called.
+
+#include <cstdint>
+#include <optional>
+#include <sqlite3.h>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace rtchat::store {
+
+class DbError : public std::runtime_error {
+public:
+    DbError(const std::string& what, int code)
+        : std::runtime_error(what)
+        , code_(code) {}
+    int code() const { return code_; }
+
+private:
+    int code_;
+};
+
+class Database {
+public:
+    explicit Database(const std::string& path);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    void exec(const char* sql);
+    sqlite3* handle() const { return db_; }
+    int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+    int changes() const { return sqlite3_changes(db_); }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+class Statement {
+public:
+    Statement(Database& db, std::string_view sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int index, int64_t value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind_blob(int index, std::string_view bytes);
+    Statement& bind(int index, std::nullopt_t);
+    Statement& bind(int index, const std::optional<int64_t>& value);
+
+    /// Advances; true while a row is available.
+    bool step();
+    /// Runs a statement that returns no rows.
+    void run();
+
+    int64_t column_int(int index) const;
+    std::optional<int64_t> column_optional_int(int index) const;
+    std::string column_text(int index) const;
+    bool column_is_null(int index) const;
+
+private:
+    Database& db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// BEGIN IMMEDIATE on construction; rolls back on destruction unless
+/// commit() ran, so an exception can never leave half a change behind.
+class Transaction {
+public:
+    explicit Transaction(Database& db);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+private:
+    Database& db_;
+    bool done_ = false;
+};
+
+} // namespace rtchat::store

@@ -1,0 +1,85 @@
+#include "store/migrations.hpp"
+
+#include <array>
+#include <fmt/format.h>
+
+namespace rtchat::store {
+namespace {
+
+// Append only: a released step is never edited, a change is a new step.
+constexpr std::array<const char*, 1> steps{
+    // 1: chats, their messages and guest links, and the state history.
+    R"sql(
+CREATE TABLE chats (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    state       TEXT    NOT NULL,
+    user_name   TEXT    NOT NULL,
+    user_email  TEXT    NOT NULL DEFAULT '',
+    rt_ticket   INTEGER,
+    rt_system   TEXT    NOT NULL DEFAULT '',
+    created_by  TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    closed_at   INTEGER,
+    closed_by   TEXT    NOT NULL DEFAULT '',
+    summary     TEXT    NOT NULL DEFAULT '',
+    end_reason  TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX chats_by_state ON chats(state);
+CREATE TABLE messages (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id  INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    author   TEXT    NOT NULL,
+    role     TEXT    NOT NULL,
+    body     TEXT    NOT NULL,
+    at       INTEGER NOT NULL
+);
+CREATE INDEX messages_by_chat ON messages(chat_id, id);
+CREATE TABLE guest_links (
+    token_hash  BLOB    PRIMARY KEY,
+    chat_id     INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    revoked_at  INTEGER
+);
+CREATE INDEX guest_links_by_chat ON guest_links(chat_id);
+CREATE TABLE state_changes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id    INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    from_state TEXT    NOT NULL,
+    to_state   TEXT    NOT NULL,
+    by         TEXT    NOT NULL,
+    at         INTEGER NOT NULL
+);
+)sql",
+};
+
+int user_version(Database& db) {
+    Statement st(db, "PRAGMA user_version");
+    st.step();
+    return static_cast<int>(st.column_int(0));
+}
+
+} // namespace
+
+int current_schema_version() {
+    return static_cast<int>(steps.size());
+}
+
+void migrate(Database& db) {
+    int version = user_version(db);
+    if (version > current_schema_version())
+        throw DbError(fmt::format("store: the database has schema version {}, newer than this "
+                                  "rtchat knows ({}); upgrade rtchat or restore a backup",
+                                  version, current_schema_version()),
+                      SQLITE_ERROR);
+    for (; version < current_schema_version(); ++version) {
+        Transaction tx(db);
+        db.exec(steps[static_cast<size_t>(version)]);
+        db.exec(fmt::format("PRAGMA user_version = {}", version + 1).c_str());
+        tx.commit();
+    }
+}
+
+} // namespace rtchat::store

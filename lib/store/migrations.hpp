@@ -1,0 +1,13 @@
+#pragma once
+
+#include "store/db.hpp"
+
+namespace rtchat::store {
+
+/// The schema version this build writes (PRAGMA user_version).
+int current_schema_version();
+/// Brings the database up to current_schema_version(), one numbered step per
+/// transaction. Refuses a database written by a newer rtchat.
+void migrate(Database& db);
+
+} // namespace rtchat::store

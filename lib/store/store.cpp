@@ -1,0 +1,260 @@
+#include "store/store.hpp"
+
+#include "store/migrations.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+
+namespace rtchat::store {
+namespace {
+
+constexpr std::string_view chat_columns =
+    "c.id, c.state, c.user_name, c.user_email, c.rt_ticket, c.rt_system, c.created_by, "
+    "c.created_at, c.updated_at, c.closed_at, c.closed_by, c.summary, c.end_reason, "
+    "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id), "
+    "(SELECT max(at) FROM messages m WHERE m.chat_id = c.id)";
+
+Chat read_chat(const Statement& st) {
+    Chat c;
+    c.id = st.column_int(0);
+    const std::string state = st.column_text(1);
+    auto parsed = parse_state(state);
+    if (!parsed)
+        throw DbError(fmt::format("store: chat {} has unknown state '{}'", c.id, state),
+                      SQLITE_CORRUPT);
+    c.state = *parsed;
+    c.user_name = st.column_text(2);
+    c.user_email = st.column_text(3);
+    c.rt_ticket = st.column_optional_int(4);
+    c.rt_system = st.column_text(5);
+    c.created_by = st.column_text(6);
+    c.created_at = st.column_int(7);
+    c.updated_at = st.column_int(8);
+    c.closed_at = st.column_optional_int(9);
+    c.closed_by = st.column_text(10);
+    c.summary = st.column_text(11);
+    c.end_reason = st.column_text(12);
+    c.message_count = st.column_int(13);
+    c.last_message_at = st.column_optional_int(14);
+    return c;
+}
+
+int64_t system_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+std::string_view to_string(Role role) {
+    switch (role) {
+    case Role::co:
+        return "co";
+    case Role::user:
+        return "user";
+    case Role::system:
+        return "system";
+    }
+    return "system";
+}
+
+std::optional<Role> parse_role(std::string_view name) {
+    for (Role r : {Role::co, Role::user, Role::system})
+        if (to_string(r) == name)
+            return r;
+    return std::nullopt;
+}
+
+Store::Store(const std::string& path, Synchronous sync, Clock clock)
+    : db_(path)
+    , clock_(clock ? std::move(clock) : Clock(system_now)) {
+    db_.exec("PRAGMA busy_timeout = 5000");
+    db_.exec("PRAGMA journal_mode = WAL");
+    db_.exec(sync == Synchronous::full ? "PRAGMA synchronous = FULL"
+                                       : "PRAGMA synchronous = NORMAL");
+    db_.exec("PRAGMA foreign_keys = ON");
+    db_.exec("PRAGMA secure_delete = ON");
+    migrate(db_);
+}
+
+Chat Store::create_chat(const NewChat& chat) {
+    const int64_t now = clock_();
+    Transaction tx(db_);
+    Statement(db_, "INSERT INTO chats (state, user_name, user_email, rt_ticket, rt_system, "
+                   "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, to_string(ChatState::invited))
+        .bind(2, chat.user_name)
+        .bind(3, chat.user_email)
+        .bind(4, chat.rt_ticket)
+        .bind(5, chat.rt_system)
+        .bind(6, chat.created_by)
+        .bind(7, now)
+        .bind(8, now)
+        .run();
+    const int64_t id = db_.last_insert_id();
+    tx.commit();
+    return get_chat(id);
+}
+
+std::optional<Chat> Store::find_chat(int64_t id) {
+    Statement st(db_, fmt::format("SELECT {} FROM chats c WHERE c.id = ?", chat_columns));
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    return read_chat(st);
+}
+
+Chat Store::get_chat(int64_t id) {
+    auto chat = find_chat(id);
+    if (!chat)
+        throw NotFound(fmt::format("no chat {}", id));
+    return *chat;
+}
+
+std::vector<Chat> Store::list_chats(bool include_ended) {
+    Statement st(db_, fmt::format("SELECT {} FROM chats c {} ORDER BY c.id DESC", chat_columns,
+                                  include_ended ? "WHERE c.state != 'purged'"
+                                                : "WHERE c.state IN ('invited', 'active')"));
+    std::vector<Chat> out;
+    while (st.step())
+        out.push_back(read_chat(st));
+    return out;
+}
+
+Message Store::add_message(int64_t chat_id, std::string_view author, Role role,
+                           std::string_view body) {
+    Transaction tx(db_);
+    Chat chat = get_chat(chat_id);
+    if (!accepts_messages(chat.state))
+        throw InvalidState(fmt::format("chat {} is {}; it takes no more messages", chat_id,
+                                       to_string(chat.state)));
+    Message m{0, chat_id, std::string(author), role, std::string(body), clock_()};
+    Statement(db_, "INSERT INTO messages (chat_id, author, role, body, at) VALUES (?, ?, ?, ?, ?)")
+        .bind(1, chat_id)
+        .bind(2, m.author)
+        .bind(3, to_string(role))
+        .bind(4, m.body)
+        .bind(5, m.at)
+        .run();
+    m.id = db_.last_insert_id();
+    Statement(db_, "UPDATE chats SET updated_at = ? WHERE id = ?")
+        .bind(1, m.at)
+        .bind(2, chat_id)
+        .run();
+    tx.commit();
+    return m;
+}
+
+std::vector<Message> Store::messages(int64_t chat_id, int64_t after) {
+    Statement st(db_, "SELECT id, chat_id, author, role, body, at FROM messages "
+                      "WHERE chat_id = ? AND id > ? ORDER BY id");
+    st.bind(1, chat_id).bind(2, after);
+    std::vector<Message> out;
+    while (st.step()) {
+        Message m;
+        m.id = st.column_int(0);
+        m.chat_id = st.column_int(1);
+        m.author = st.column_text(2);
+        m.role = parse_role(st.column_text(3)).value_or(Role::system);
+        m.body = st.column_text(4);
+        m.at = st.column_int(5);
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+Chat Store::transition_locked(const Chat& chat, ChatState to, std::string_view by) {
+    if (!can_transition(chat.state, to))
+        throw InvalidState(fmt::format("chat {} is {} and cannot become {}", chat.id,
+                                       to_string(chat.state), to_string(to)));
+    const int64_t now = clock_();
+    Statement(db_, "UPDATE chats SET state = ?, updated_at = ? WHERE id = ?")
+        .bind(1, to_string(to))
+        .bind(2, now)
+        .bind(3, chat.id)
+        .run();
+    Statement(db_, "INSERT INTO state_changes (chat_id, from_state, to_state, by, at) "
+                   "VALUES (?, ?, ?, ?, ?)")
+        .bind(1, chat.id)
+        .bind(2, to_string(chat.state))
+        .bind(3, to_string(to))
+        .bind(4, by)
+        .bind(5, now)
+        .run();
+    Chat after = chat;
+    after.state = to;
+    after.updated_at = now;
+    return after;
+}
+
+Chat Store::transition(int64_t chat_id, ChatState to, std::string_view by) {
+    Transaction tx(db_);
+    Chat after = transition_locked(get_chat(chat_id), to, by);
+    tx.commit();
+    return after;
+}
+
+Chat Store::close_chat(int64_t chat_id, std::string_view by, std::string_view summary,
+                       std::string_view reason) {
+    Transaction tx(db_);
+    Chat chat = get_chat(chat_id);
+    if (!is_open(chat.state))
+        throw InvalidState(fmt::format("chat {} is already {}", chat_id, to_string(chat.state)));
+    Chat after = transition_locked(chat, ChatState::closed, by);
+    Statement(db_, "UPDATE chats SET closed_at = ?, closed_by = ?, summary = ?, end_reason = ? "
+                   "WHERE id = ?")
+        .bind(1, after.updated_at)
+        .bind(2, by)
+        .bind(3, summary)
+        .bind(4, reason)
+        .bind(5, chat_id)
+        .run();
+    // A closed chat's links must stop working at once.
+    Statement(db_, "UPDATE guest_links SET revoked_at = ? WHERE chat_id = ? AND revoked_at IS NULL")
+        .bind(1, after.updated_at)
+        .bind(2, chat_id)
+        .run();
+    tx.commit();
+    return get_chat(chat_id);
+}
+
+void Store::replace_guest_link(int64_t chat_id, std::string_view token_hash, int64_t expires_at) {
+    const int64_t now = clock_();
+    Transaction tx(db_);
+    Chat chat = get_chat(chat_id);
+    if (!is_open(chat.state))
+        throw InvalidState(
+            fmt::format("chat {} is {}; it has no link any more", chat_id, to_string(chat.state)));
+    Statement(db_, "UPDATE guest_links SET revoked_at = ? WHERE chat_id = ? AND revoked_at IS NULL")
+        .bind(1, now)
+        .bind(2, chat_id)
+        .run();
+    Statement(db_, "INSERT INTO guest_links (token_hash, chat_id, created_at, expires_at) "
+                   "VALUES (?, ?, ?, ?)")
+        .bind_blob(1, token_hash)
+        .bind(2, chat_id)
+        .bind(3, now)
+        .bind(4, expires_at)
+        .run();
+    tx.commit();
+}
+
+Stats Store::stats() {
+    Stats s;
+    Statement by_state(db_, "SELECT state, count(*) FROM chats GROUP BY state ORDER BY state");
+    while (by_state.step())
+        if (auto st = parse_state(by_state.column_text(0)))
+            s.chats_by_state.emplace_back(*st, by_state.column_int(1));
+    Statement msgs(db_, "SELECT count(*) FROM messages");
+    msgs.step();
+    s.messages = msgs.column_int(0);
+    Statement links(db_, "SELECT count(*) FROM guest_links WHERE revoked_at IS NULL AND "
+                         "used_at IS NULL AND expires_at > ?");
+    links.bind(1, clock_());
+    links.step();
+    s.live_guest_links = links.column_int(0);
+    return s;
+}
+
+} // namespace rtchat::store

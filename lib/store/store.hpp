@@ -1,0 +1,118 @@
+#pragma once
+// The chat store: chats, messages, guest links, and the only code that
+// changes a chat's state.
+
+#include "store/chat_state.hpp"
+#include "store/db.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rtchat::store {
+
+/// Expected failures a client caused; the message is for the user.
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+class NotFound : public StoreError {
+public:
+    using StoreError::StoreError;
+};
+class InvalidState : public StoreError {
+public:
+    using StoreError::StoreError;
+};
+
+enum class Role { co, user, system };
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view name);
+
+struct Chat {
+    int64_t id = 0;
+    ChatState state = ChatState::invited;
+    std::string user_name;
+    std::string user_email;
+    std::optional<int64_t> rt_ticket;
+    std::string rt_system;
+    std::string created_by;
+    int64_t created_at = 0; ///< milliseconds since the epoch, as every time here
+    int64_t updated_at = 0;
+    std::optional<int64_t> closed_at;
+    std::string closed_by;
+    std::string summary;
+    std::string end_reason;
+    int64_t message_count = 0;
+    std::optional<int64_t> last_message_at;
+};
+
+struct NewChat {
+    std::string user_name;
+    std::string user_email;
+    std::optional<int64_t> rt_ticket;
+    std::string rt_system;
+    std::string created_by;
+};
+
+struct Message {
+    int64_t id = 0; ///< increases across all chats; a resume point for streams
+    int64_t chat_id = 0;
+    std::string author;
+    Role role = Role::co;
+    std::string body;
+    int64_t at = 0;
+};
+
+struct Stats {
+    std::vector<std::pair<ChatState, int64_t>> chats_by_state;
+    int64_t messages = 0;
+    int64_t live_guest_links = 0;
+};
+
+enum class Synchronous { full, normal };
+
+class Store {
+public:
+    using Clock = std::function<int64_t()>;
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    explicit Store(const std::string& path, Synchronous sync = Synchronous::full, Clock clock = {});
+
+    Chat create_chat(const NewChat& chat);
+    /// Throws NotFound.
+    Chat get_chat(int64_t id);
+    std::optional<Chat> find_chat(int64_t id);
+    /// Open chats only unless `include_ended`; newest first.
+    std::vector<Chat> list_chats(bool include_ended);
+
+    /// Stores a message, durably, before returning it. Throws NotFound, or
+    /// InvalidState when the chat no longer accepts messages.
+    Message add_message(int64_t chat_id, std::string_view author, Role role, std::string_view body);
+    /// Messages of a chat with id greater than `after`, oldest first.
+    std::vector<Message> messages(int64_t chat_id, int64_t after = 0);
+
+    /// The only way a chat's state changes. Throws InvalidState when the
+    /// life cycle forbids the step.
+    Chat transition(int64_t chat_id, ChatState to, std::string_view by);
+    /// Ends an open chat: state closed, with who closed it, why, and a summary.
+    Chat close_chat(int64_t chat_id, std::string_view by, std::string_view summary,
+                    std::string_view reason);
+
+    /// Records a new guest link (only its hash) and revokes the older ones.
+    void replace_guest_link(int64_t chat_id, std::string_view token_hash, int64_t expires_at);
+
+    Stats stats();
+    int64_t now() const { return clock_(); }
+    Database& database() { return db_; }
+
+private:
+    Chat transition_locked(const Chat& chat, ChatState to, std::string_view by);
+
+    Database db_;
+    Clock clock_;
+};
+
+} // namespace rtchat::store
