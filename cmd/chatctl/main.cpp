@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
     } catch (const ipc::RemoteError& e) {
         std::cerr << "chatctl: " << e.what() << "\n";
         return exit_code_for(e.code());
+    } catch (const proto::ProtocolError& e) {
+        std::cerr << "chatctl: " << e.what() << "\n";
+        return exit_code_for(e.code());
     } catch (const std::exception& e) {
         std::cerr << "chatctl: " << e.what() << "\n";
         return exit_failure;

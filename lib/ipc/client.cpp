@@ -48,7 +48,15 @@ int64_t Client::send(const std::string& op, proto::json args) {
         args = proto::json::object();
     args["id"] = id;
     args["op"] = op;
-    write_all(args.dump(-1, ' ', false, proto::json::error_handler_t::strict) + "\n");
+    std::string line;
+    try {
+        line = args.dump(-1, ' ', false, proto::json::error_handler_t::strict);
+    } catch (const proto::json::type_error&) {
+        // Only invalid UTF-8 makes dump() fail; refuse here rather than alter the text.
+        throw proto::ProtocolError(proto::ErrorCode::bad_request,
+                                   "the text is not valid UTF-8; check its encoding");
+    }
+    write_all(line + "\n");
     return id;
 }
 

@@ -1,0 +1,59 @@
+#pragma once
+// A real chatd in a temporary folder, with a generated configuration, and a
+// raw socket connection to speak the protocol byte for byte.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/types.h>
+
+namespace rtchat::test {
+
+class ChatdProcess {
+public:
+    /// Starts chatd with `extra_config` appended (whole sections).
+    explicit ChatdProcess(const std::string& extra_config = "",
+                          const std::string& chatd_section = "");
+    ~ChatdProcess();
+    ChatdProcess(const ChatdProcess&) = delete;
+    ChatdProcess& operator=(const ChatdProcess&) = delete;
+
+    void start();
+    /// SIGKILL, and reap.
+    void kill_hard();
+    /// SIGTERM; returns the exit status.
+    int stop();
+    bool running() const { return pid_ > 0; }
+
+    const std::string& dir() const { return dir_; }
+    std::string socket() const { return dir_ + "/chatd.sock"; }
+    std::string config_file() const { return dir_ + "/rtchat.conf"; }
+    std::string log_file() const { return dir_ + "/chatd.log"; }
+
+private:
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
+class RawConnection {
+public:
+    explicit RawConnection(const std::string& socket);
+    ~RawConnection();
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    void send(const std::string& bytes);
+    /// The next line, or "" after `timeout_ms` or when the peer closed.
+    std::string read_line(int timeout_ms = 5000);
+    nlohmann::json read_json(int timeout_ms = 5000);
+    /// Sends one request and returns the next line as JSON.
+    nlohmann::json request(const nlohmann::json& body);
+    /// True once the peer has closed the connection.
+    bool closed_by_peer(int timeout_ms = 2000);
+    int fd() const { return fd_; }
+
+private:
+    int fd_ = -1;
+    std::string buffer_;
+};
+
+} // namespace rtchat::test

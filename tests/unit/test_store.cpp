@@ -1,0 +1,176 @@
+#include "store/migrations.hpp"
+#include "store/store.hpp"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+using namespace rtchat::store;
+
+namespace {
+
+class StoreTest : public ::testing::Test {
+protected:
+    int64_t now = 1'700'000'000'000;
+    Store store{":memory:", Synchronous::full, [this] {
+                    return now;
+                }};
+
+    Chat alice() { return store.create_chat({"alice", "alice@example.org", 12345, "", "co1"}); }
+};
+
+std::filesystem::path temp_db(const char* name) {
+    auto dir =
+        std::filesystem::temp_directory_path() / ("rtchat-store-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    auto path = dir / name;
+    std::filesystem::remove(path);
+    return path;
+}
+
+} // namespace
+
+TEST_F(StoreTest, CreatesInvitedChatWithItsTicket) {
+    Chat c = alice();
+    EXPECT_GT(c.id, 0);
+    EXPECT_EQ(c.state, ChatState::invited);
+    EXPECT_EQ(c.user_name, "alice");
+    EXPECT_EQ(c.user_email, "alice@example.org");
+    EXPECT_EQ(c.rt_ticket, 12345);
+    EXPECT_EQ(c.created_by, "co1");
+    EXPECT_EQ(c.created_at, now);
+    EXPECT_EQ(c.message_count, 0);
+}
+
+TEST_F(StoreTest, MessagesKeepOrderAndText) {
+    Chat c = alice();
+    Message a = store.add_message(c.id, "co1", Role::co, "hello");
+    now += 1000;
+    Message b = store.add_message(c.id, "alice", Role::user, "ünïcödé ✓\nsecond line");
+    EXPECT_LT(a.id, b.id);
+    auto all = store.messages(c.id);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1].body, "ünïcödé ✓\nsecond line");
+    EXPECT_EQ(all[1].role, Role::user);
+    EXPECT_EQ(store.messages(c.id, a.id).size(), 1u);
+    EXPECT_EQ(store.get_chat(c.id).message_count, 2);
+    EXPECT_EQ(store.get_chat(c.id).last_message_at, now);
+}
+
+TEST_F(StoreTest, UnknownChatIsNotFound) {
+    EXPECT_THROW(store.get_chat(99), NotFound);
+    EXPECT_THROW(store.add_message(99, "co1", Role::co, "x"), NotFound);
+    EXPECT_THROW(store.close_chat(99, "co1", "", "closed by CO"), NotFound);
+    EXPECT_EQ(store.find_chat(99), std::nullopt);
+}
+
+TEST_F(StoreTest, ClosedChatRefusesMessagesAndSecondClose) {
+    Chat c = alice();
+    store.add_message(c.id, "co1", Role::co, "hi");
+    Chat closed = store.close_chat(c.id, "co1", "Printer fixed", "closed by CO");
+    EXPECT_EQ(closed.state, ChatState::closed);
+    EXPECT_EQ(closed.summary, "Printer fixed");
+    EXPECT_EQ(closed.closed_by, "co1");
+    EXPECT_EQ(closed.closed_at, now);
+    try {
+        store.add_message(c.id, "co1", Role::co, "late");
+        FAIL() << "a closed chat took a message";
+    } catch (const InvalidState& e) {
+        EXPECT_STREQ(e.what(), "chat 1 is closed; it takes no more messages");
+    }
+    EXPECT_THROW(store.close_chat(c.id, "co1", "", "closed by CO"), InvalidState);
+    EXPECT_EQ(store.messages(c.id).size(), 1u);
+}
+
+TEST_F(StoreTest, IllegalTransitionIsRefusedAndLeavesStateAlone) {
+    Chat c = alice();
+    try {
+        store.transition(c.id, ChatState::delivered, "test");
+        FAIL() << "invited became delivered";
+    } catch (const InvalidState& e) {
+        EXPECT_STREQ(e.what(), "chat 1 is invited and cannot become delivered");
+    }
+    EXPECT_EQ(store.get_chat(c.id).state, ChatState::invited);
+}
+
+TEST_F(StoreTest, WalksTheWholeLifeCycle) {
+    Chat c = alice();
+    store.transition(c.id, ChatState::active, "alice");
+    store.close_chat(c.id, "co1", "", "closed by CO");
+    store.transition(c.id, ChatState::delivering, "chat2rt");
+    store.transition(c.id, ChatState::failed, "chat2rt");
+    store.transition(c.id, ChatState::delivering, "co1");
+    store.transition(c.id, ChatState::delivered, "chat2rt");
+    EXPECT_EQ(store.transition(c.id, ChatState::purged, "reaper").state, ChatState::purged);
+    Statement st(store.database(), "SELECT count(*) FROM state_changes WHERE chat_id = ?");
+    st.bind(1, c.id);
+    st.step();
+    EXPECT_EQ(st.column_int(0), 7);
+}
+
+TEST_F(StoreTest, ListShowsOpenChatsNewestFirst) {
+    Chat a = alice();
+    Chat b = store.create_chat({"bob", "", std::nullopt, "", "co2"});
+    store.close_chat(a.id, "co1", "", "closed by CO");
+    auto open = store.list_chats(false);
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].id, b.id);
+    auto all = store.list_chats(true);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, b.id);
+    EXPECT_EQ(all[1].id, a.id);
+}
+
+TEST_F(StoreTest, GuestLinkReplacesAndClosingRevokes) {
+    Chat c = alice();
+    store.replace_guest_link(c.id, std::string(32, 'a'), now + 1000);
+    store.replace_guest_link(c.id, std::string(32, 'b'), now + 1000);
+    EXPECT_EQ(store.stats().live_guest_links, 1);
+    now += 2000;
+    EXPECT_EQ(store.stats().live_guest_links, 0) << "an expired link still counted as live";
+    now -= 2000;
+    store.close_chat(c.id, "co1", "", "closed by CO");
+    EXPECT_EQ(store.stats().live_guest_links, 0);
+    EXPECT_THROW(store.replace_guest_link(c.id, std::string(32, 'c'), now + 1000), InvalidState);
+}
+
+TEST_F(StoreTest, TransactionRollsBackUnlessCommitted) {
+    Chat c = alice();
+    {
+        Transaction tx(store.database());
+        Statement(store.database(), "DELETE FROM chats").run();
+    }
+    EXPECT_EQ(store.get_chat(c.id).user_name, "alice");
+}
+
+TEST(StoreFile, MigratesAnEmptyFileAndReopens) {
+    auto path = temp_db("migrate.db");
+    {
+        Store s(path.string());
+        s.create_chat({"alice", "", std::nullopt, "", "co1"});
+    }
+    Store again(path.string());
+    EXPECT_EQ(again.get_chat(1).user_name, "alice");
+    Statement v(again.database(), "PRAGMA user_version");
+    v.step();
+    EXPECT_EQ(v.column_int(0), current_schema_version());
+    Statement mode(again.database(), "PRAGMA journal_mode");
+    mode.step();
+    EXPECT_EQ(mode.column_text(0), "wal");
+}
+
+TEST(StoreFile, RefusesANewerSchema) {
+    auto path = temp_db("newer.db");
+    {
+        Database db(path.string());
+        db.exec("PRAGMA user_version = 999");
+    }
+    try {
+        Store s(path.string());
+        FAIL() << "opened a database from the future";
+    } catch (const DbError& e) {
+        EXPECT_NE(std::string(e.what()).find("schema version 999, newer than this rtchat knows"),
+                  std::string::npos)
+            << e.what();
+    }
+}
