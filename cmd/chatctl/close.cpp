@@ -13,7 +13,7 @@ void set_close_command(CLI::App& app, Context& ctx) {
     };
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("close", "end a chat; its transcript then goes to RT");
-    cmd->add_option("id", opt->id, "chat id")->required()->check(CLI::PositiveNumber);
+    cmd->add_option("id", opt->id, "chat id")->required()->check(positive_id());
     cmd->add_option("-s,--summary", opt->summary, "a summary for the head of the transcript in RT");
     cmd->add_flag("--json", opt->json, "print the closed chat as JSON");
     cmd->callback([&ctx, opt] {

@@ -2,6 +2,18 @@
 
 namespace rtchat::chatctl {
 
+const CLI::Validator& positive_id() {
+    static const CLI::Validator validator(
+        [](std::string& text) -> std::string {
+            if (text.empty() || text.size() > 18 ||
+                text.find_first_not_of("0123456789") != std::string::npos || std::stoll(text) < 1)
+                return "'" + text + "' is not a positive whole number";
+            return {};
+        },
+        "ID");
+    return validator;
+}
+
 int exit_code_for(proto::ErrorCode code) {
     switch (code) {
     case proto::ErrorCode::not_authorised:

@@ -22,6 +22,9 @@ enum ExitCode : int {
     exit_bad_input = 7,      ///< chatd refused the input (too large, invalid UTF-8, ...)
 };
 
+/// Accepts chat ids and ticket numbers: whole numbers from 1.
+const CLI::Validator& positive_id();
+
 /// Maps chatd's error codes to exit codes.
 int exit_code_for(proto::ErrorCode code);
 

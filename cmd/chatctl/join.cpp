@@ -136,7 +136,7 @@ void set_join_command(CLI::App& app, Context& ctx) {
     auto id = std::make_shared<int64_t>(0);
     CLI::App* cmd = app.add_subcommand(
         "join", "chat interactively: messages as they arrive, lines from stdin are sent");
-    cmd->add_option("id", *id, "chat id")->required()->check(CLI::PositiveNumber);
+    cmd->add_option("id", *id, "chat id")->required()->check(positive_id());
     cmd->footer(join_help);
     cmd->callback([&ctx, id] { ctx.exit_code = Session(ctx, *id).run(); });
 }

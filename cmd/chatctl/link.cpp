@@ -10,7 +10,7 @@ void set_link_command(CLI::App& app, Context& ctx) {
     auto json = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand(
         "link", "print a new guest link for a chat (the previous link stops working)");
-    cmd->add_option("id", *id, "chat id")->required()->check(CLI::PositiveNumber);
+    cmd->add_option("id", *id, "chat id")->required()->check(positive_id());
     cmd->add_flag("--json", *json, "print the link as JSON");
     cmd->callback([&ctx, id, json] {
         proto::json result = ctx.client().call("link", {{"chat", *id}});

@@ -3,6 +3,7 @@
 
 #include "config/cli.hpp"
 #include "context.hpp"
+#include "print.hpp"
 
 #include <iostream>
 
@@ -29,19 +30,19 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? exit_ok : exit_usage;
     } catch (const config::ConfigError& e) {
-        std::cerr << "chatctl: " << e.what() << "\n";
+        std::cerr << "chatctl: " << terminal_safe(e.what()) << "\n";
         return exit_usage;
     } catch (const ipc::ConnectError& e) {
-        std::cerr << "chatctl: " << e.what() << "\n";
+        std::cerr << "chatctl: " << terminal_safe(e.what()) << "\n";
         return exit_unreachable;
     } catch (const ipc::RemoteError& e) {
-        std::cerr << "chatctl: " << e.what() << "\n";
+        std::cerr << "chatctl: " << terminal_safe(e.what()) << "\n";
         return exit_code_for(e.code());
     } catch (const proto::ProtocolError& e) {
-        std::cerr << "chatctl: " << e.what() << "\n";
+        std::cerr << "chatctl: " << terminal_safe(e.what()) << "\n";
         return exit_code_for(e.code());
     } catch (const std::exception& e) {
-        std::cerr << "chatctl: " << e.what() << "\n";
+        std::cerr << "chatctl: " << terminal_safe(e.what()) << "\n";
         return exit_failure;
     }
 }

@@ -10,7 +10,7 @@
 
 namespace rtchat::chatctl {
 
-/// Replaces control characters but newline with visible escapes (\x1b, \u009b).
+/// Replaces control characters but newline and tab with visible escapes (\x1b, \u009b).
 std::string terminal_safe(std::string_view text);
 /// "2026-11-26 18:47" in the local time zone; "-" for null.
 std::string local_time(const proto::json& ms_since_epoch);

@@ -11,7 +11,7 @@ void set_say_command(CLI::App& app, Context& ctx) {
     };
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("say", "send a message to a chat as yourself");
-    cmd->add_option("id", opt->id, "chat id")->required()->check(CLI::PositiveNumber);
+    cmd->add_option("id", opt->id, "chat id")->required()->check(positive_id());
     cmd->add_option("text", opt->words, "the message (several words are joined with spaces)")
         ->required();
     cmd->add_flag("--json", opt->json, "print the stored message as JSON");

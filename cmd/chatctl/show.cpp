@@ -9,7 +9,7 @@ void set_show_command(CLI::App& app, Context& ctx) {
     auto id = std::make_shared<int64_t>(0);
     auto json = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand("show", "show a chat and its messages");
-    cmd->add_option("id", *id, "chat id")->required()->check(CLI::PositiveNumber);
+    cmd->add_option("id", *id, "chat id")->required()->check(positive_id());
     cmd->add_flag("--json", *json, "print the chat and messages as JSON");
     cmd->callback([&ctx, id, json] {
         proto::json result = ctx.client().call("show", {{"chat", *id}});

@@ -18,7 +18,7 @@ void set_start_command(CLI::App& app, Context& ctx) {
     cmd->add_option("-u,--user", opt->user, "the user's name, as shown in the chat")->required();
     cmd->add_option("-e,--email", opt->email, "the user's email address");
     cmd->add_option("--rt", opt->rt, "the RT ticket the transcript belongs to")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_id());
     cmd->add_flag("--json", opt->json, "print the chat and link as JSON");
     cmd->callback([&ctx, opt] {
         proto::json args{{"user", opt->user}};

@@ -48,12 +48,14 @@ void dispatch(Server& server, Client& client, const std::string& line) {
     proto::json id = nullptr;
     std::string op;
     try {
-        proto::Request request = proto::parse_request(line, id);
-        op = request.op;
         if (!client.co) {
             // A refused peer gets its answer, then the connection is closed:
             // nothing else here is for it.
             client.closing = true;
+            try {
+                proto::parse_request(line, id); // only for the id to answer with
+            } catch (const proto::ProtocolError&) {
+            }
             throw proto::ProtocolError(
                 ErrorCode::not_authorised,
                 fmt::format("not authorised: {} (uid {}) is not a CO; only root and members of "
@@ -61,6 +63,8 @@ void dispatch(Server& server, Client& client, const std::string& line) {
                             client.name, client.peer.uid,
                             server.config().get("chatd", "co_group")));
         }
+        proto::Request request = proto::parse_request(line, id);
+        op = request.op;
         Handler handler = find_handler(op);
         if (!handler)
             throw proto::ProtocolError(ErrorCode::bad_request, fmt::format("unknown op '{}'", op));

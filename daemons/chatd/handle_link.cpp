@@ -1,3 +1,4 @@
+#include "guest_link.hpp"
 #include "handlers.hpp"
 
 #include "log/log.hpp"
@@ -8,10 +9,10 @@ namespace rtchat::chatd {
 // asking for it mints a new one and revokes the old.
 proto::json handle_link(Call& call) {
     const int64_t chat_id = proto::require_id(call.body, "chat");
-    call.server.store().get_chat(chat_id);
-    proto::json link = issue_guest_link(call.server, chat_id);
+    const GuestLink link = mint_guest_link(call.server.config(), call.server.store().now());
+    call.server.store().replace_guest_link(chat_id, link.hash, link.expires_at);
     log::info("link_reissued", {{"chat", chat_id}, {"co", call.client.name}});
-    return proto::json{{"link", std::move(link)}};
+    return proto::json{{"link", link.to_json()}};
 }
 
 } // namespace rtchat::chatd

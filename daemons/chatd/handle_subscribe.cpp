@@ -10,6 +10,8 @@ namespace rtchat::chatd {
 proto::json handle_subscribe(Call& call) {
     const auto chat_id = proto::optional_int(call.body, "chat");
     if (!chat_id) {
+        if (call.body.contains("after"))
+            throw proto::ProtocolError(proto::ErrorCode::bad_request, "\"after\" needs \"chat\"");
         call.client.watches_all = true;
         return proto::json{{"chat", nullptr}};
     }

@@ -24,7 +24,4 @@ proto::json handle_status(Call& call);
 proto::json handle_subscribe(Call& call);
 proto::json handle_unsubscribe(Call& call);
 
-/// Mints a guest link for an open chat; shared by start and link.
-proto::json issue_guest_link(Server& server, int64_t chat_id);
-
 } // namespace rtchat::chatd

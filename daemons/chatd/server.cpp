@@ -23,9 +23,14 @@ Server::~Server() {
 }
 
 void Server::listen() {
-    const std::string& path = config_->get("chatd", "socket");
-    listener_ = ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"),
-                                 config_->get("chatd", "socket_group"));
+    socket_path_ = config_->get("chatd", "socket");
+    const std::string& path = socket_path_;
+    // Without socket_group the socket belongs to the CO group, so that COs
+    // can open it; a missing CO group leaves it to chatd's own group.
+    std::string group = config_->get("chatd", "socket_group");
+    if (group.empty() && auth::group_exists(config_->get("chatd", "co_group")))
+        group = config_->get("chatd", "co_group");
+    listener_ = ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"), group);
     listener_reg_ = loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
     log::info("listening", {{"socket", path}});
 }
@@ -35,7 +40,7 @@ void Server::shutdown() {
         return;
     loop_.remove(listener_reg_);
     listener_.reset();
-    unlink(config_->get("chatd", "socket").c_str());
+    unlink(socket_path_.c_str());
     for (auto& [id, client] : clients_) {
         client.conn->flush();
         loop_.remove(client.reg);
@@ -58,8 +63,15 @@ void Server::on_accept() {
         if (fd < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
+            if (errno == EMFILE || errno == ENFILE) {
+                // Out of descriptors: stop watching the listener (it would
+                // wake the loop forever) until a client leaves.
+                log::error("accept_paused", {{"reason", "out of file descriptors"}});
+                loop_.modify(listener_reg_, 0);
+                accept_paused_ = true;
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 log::error("accept_failed", {{"errno", errno}});
+            }
             break;
         }
         Client client;
@@ -91,6 +103,7 @@ void Server::on_accept() {
                                         {"co", client.co ? "yes" : "no"}});
         clients_.emplace(id, std::move(client));
     }
+    settle();
 }
 
 void Server::on_client(uint64_t id, uint32_t events) {
@@ -154,6 +167,11 @@ void Server::drop(uint64_t id, std::string_view reason) {
     loop_.remove(it->second.reg);
     log::debug("client_dropped", {{"client", id}, {"reason", reason}});
     clients_.erase(it);
+    if (accept_paused_ && listener_) {
+        accept_paused_ = false;
+        loop_.modify(listener_reg_, EPOLLIN);
+        log::info("accept_resumed");
+    }
 }
 
 void Server::send_to(Client& client, const std::string& line) {

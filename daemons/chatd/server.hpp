@@ -64,6 +64,8 @@ private:
     store::Store& store_;
     ipc::EventLoop& loop_;
     ipc::Fd listener_;
+    std::string socket_path_; ///< as bound; a reload does not move it
+    bool accept_paused_ = false;
     ipc::EventLoop::Registration listener_reg_ = 0;
     std::map<uint64_t, Client> clients_;
     uint64_t next_client_ = 1;

@@ -40,6 +40,15 @@ std::string user_name(uid_t uid) {
     return "uid:" + std::to_string(uid);
 }
 
+bool group_exists(const std::string& name) {
+    if (name.empty())
+        return false;
+    group gr{};
+    group* found = nullptr;
+    std::vector<char> buf(16384);
+    return getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) == 0 && found;
+}
+
 bool is_co(const PeerCredentials& peer, const std::string& co_group) {
     if (peer.uid == 0)
         return true;

@@ -21,6 +21,8 @@ PeerCredentials peer_credentials(int fd);
 /// The login name of `uid`, or "uid:N" when it has none.
 std::string user_name(uid_t uid);
 
+bool group_exists(const std::string& name);
+
 /// Root, and members of `co_group` (by the connecting process's own groups),
 /// are COs. A group that does not exist makes only root a CO.
 bool is_co(const PeerCredentials& peer, const std::string& co_group);

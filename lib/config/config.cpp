@@ -21,6 +21,14 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+std::string unquoted(std::string_view text) {
+    text = trim(text);
+    if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') &&
+        text.back() == text.front())
+        text = text.substr(1, text.size() - 2);
+    return std::string(text);
+}
+
 std::string expand(std::string_view text) {
     std::string out(text);
     constexpr std::string_view var = "${state_dir}";
@@ -142,10 +150,15 @@ Config Config::parse(std::string_view text, const std::string& name) {
         if (section.empty())
             throw ConfigError(
                 fmt::format("{}: key outside a section; put it under a [section] header", where));
+        if (line.find(';') != std::string_view::npos)
+            throw ConfigError(fmt::format(
+                "{}: ';' starts a comment in rtchat.conf; a value cannot contain it", where));
         std::istringstream one("[" + section + "]\n" + std::string(line) + "\n");
+        int items = 0;
         for (const CLI::ConfigItem& item : CLI::ConfigINI().from_config(one)) {
             if (item.name == "++" || item.name == "--")
                 continue;
+            ++items;
             const KeySpec* spec = find_key(section, item.name);
             if (!spec)
                 throw ConfigError(
@@ -155,6 +168,12 @@ Config Config::parse(std::string_view text, const std::string& name) {
                     "{}: key '{}' takes one value; put quotes around a value with spaces or commas",
                     where, item.name));
             std::string value = item.inputs.empty() ? std::string() : item.inputs.front();
+            // CLI11 reads an unquoted value starting with '[' as a list (an
+            // IPv6 address would lose characters): insist on what was written.
+            if (value != unquoted(line.substr(line.find('=') + 1)))
+                throw ConfigError(fmt::format(
+                    "{}: the value of '{}' cannot be read as written; put it in double quotes",
+                    where, item.name));
             if (spec->kind == Kind::path)
                 value = expand(value);
             try {
@@ -165,6 +184,9 @@ Config Config::parse(std::string_view text, const std::string& name) {
             }
             c.set(section, item.name, std::move(value), where);
         }
+        if (items == 0)
+            throw ConfigError(
+                fmt::format("{}: cannot read '{}'; expected 'key = value'", where, line));
     }
     return c;
 }

@@ -21,7 +21,8 @@ Client::Client(const std::string& socket_path)
         if (err == ENOENT || err == ECONNREFUSED)
             hint = "is chatd running? (systemctl status chatd)";
         else if (err == EACCES)
-            hint = "you may not use it; COs must be in the group named by [chatd] co_group";
+            hint = "your account may not open it; COs must be members of the group that owns "
+                   "the socket (see co_group and socket_group in rtchat.conf(5))";
         throw ConnectError(fmt::format("cannot connect to chatd at {}: {}{}{}", socket_path,
                                        std::strerror(err), hint.empty() ? "" : "; ", hint));
     } catch (const std::exception& e) {

@@ -93,6 +93,9 @@ Chat Store::create_chat(const NewChat& chat) {
         .bind(8, now)
         .run();
     const int64_t id = db_.last_insert_id();
+    // The chat and its first link appear together or not at all.
+    if (!chat.link_hash.empty())
+        insert_guest_link(id, chat.link_hash, chat.link_expires_at, now);
     tx.commit();
     return get_chat(id);
 }
@@ -103,6 +106,20 @@ std::optional<Chat> Store::find_chat(int64_t id) {
     if (!st.step())
         return std::nullopt;
     return read_chat(st);
+}
+
+ChatState Store::state_of(int64_t id) {
+    // Cheaper than get_chat(), which counts the chat's messages.
+    Statement st(db_, "SELECT state FROM chats WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step())
+        throw NotFound(fmt::format("no chat {}", id));
+    const std::string name = st.column_text(0);
+    auto state = parse_state(name);
+    if (!state)
+        throw DbError(fmt::format("store: chat {} has unknown state '{}'", id, name),
+                      SQLITE_CORRUPT);
+    return *state;
 }
 
 Chat Store::get_chat(int64_t id) {
@@ -230,6 +247,12 @@ void Store::replace_guest_link(int64_t chat_id, std::string_view token_hash, int
         .bind(1, now)
         .bind(2, chat_id)
         .run();
+    insert_guest_link(chat_id, token_hash, expires_at, now);
+    tx.commit();
+}
+
+void Store::insert_guest_link(int64_t chat_id, std::string_view token_hash, int64_t expires_at,
+                              int64_t now) {
     Statement(db_, "INSERT INTO guest_links (token_hash, chat_id, created_at, expires_at) "
                    "VALUES (?, ?, ?, ?)")
         .bind_blob(1, token_hash)
@@ -237,7 +260,6 @@ void Store::replace_guest_link(int64_t chat_id, std::string_view token_hash, int
         .bind(3, now)
         .bind(4, expires_at)
         .run();
-    tx.commit();
 }
 
 Stats Store::stats() {

@@ -55,6 +55,8 @@ struct NewChat {
     std::optional<int64_t> rt_ticket;
     std::string rt_system;
     std::string created_by;
+    std::string link_hash; ///< the first guest link's hash; none when empty
+    int64_t link_expires_at = 0;
 };
 
 struct Message {
@@ -85,6 +87,8 @@ public:
     /// Throws NotFound.
     Chat get_chat(int64_t id);
     std::optional<Chat> find_chat(int64_t id);
+    /// Just the state; throws NotFound.
+    ChatState state_of(int64_t id);
     /// Open chats only unless `include_ended`; newest first.
     std::vector<Chat> list_chats(bool include_ended);
 
@@ -110,6 +114,8 @@ public:
 
 private:
     Chat transition_locked(const Chat& chat, ChatState to, std::string_view by);
+    void insert_guest_link(int64_t chat_id, std::string_view token_hash, int64_t expires_at,
+                           int64_t now);
 
     Database db_;
     Clock clock_;

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "config/config.hpp"
+#include "proto/protocol.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace rtchat::chatd {
+
+/// A freshly minted guest link: the URL for the user, the hash for the store.
+struct GuestLink {
+    std::string url;
+    std::string hash;
+    int64_t expires_at = 0;
+
+    proto::json to_json() const { return {{"url", url}, {"expires_at", expires_at}}; }
+};
+
+/// Mints a link under [web] base_url that lives for [chatd] link_ttl from `now`.
+GuestLink mint_guest_link(const config::Config& config, int64_t now);
+
+} // namespace rtchat::chatd
