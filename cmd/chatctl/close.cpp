@@ -23,8 +23,9 @@ void set_close_command(CLI::App& app, Context& ctx) {
             print_json(result);
             return;
         }
-        std::cout << "Chat " << opt->id << " closed ("
-                  << result["chat"].value("messages", int64_t{0}) << " messages).\n";
+        const int64_t count = result["chat"].value("messages", int64_t{0});
+        std::cout << "Chat " << opt->id << " closed (" << count
+                  << (count == 1 ? " message).\n" : " messages).\n");
     });
 }
 
