@@ -144,8 +144,8 @@ Message Store::add_message(int64_t chat_id, std::string_view author, Role role,
     Transaction tx(db_);
     const ChatState state = state_of(chat_id);
     if (!accepts_messages(state))
-        throw InvalidState(fmt::format("chat {} is {}; it takes no more messages", chat_id,
-                                       to_string(state)));
+        throw InvalidState(
+            fmt::format("chat {} is {}; it takes no more messages", chat_id, to_string(state)));
     Message m{0, chat_id, std::string(author), role, std::string(body), clock_()};
     Statement(db_, "INSERT INTO messages (chat_id, author, role, body, at) VALUES (?, ?, ?, ?, ?)")
         .bind(1, chat_id)
