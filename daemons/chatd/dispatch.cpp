@@ -12,23 +12,41 @@ namespace {
 
 using proto::ErrorCode;
 
-constexpr std::array handlers{
-    std::pair{std::string_view{"start"}, &handle_start},
-    std::pair{std::string_view{"list"}, &handle_list},
-    std::pair{std::string_view{"show"}, &handle_show},
-    std::pair{std::string_view{"say"}, &handle_say},
-    std::pair{std::string_view{"close"}, &handle_close},
-    std::pair{std::string_view{"link"}, &handle_link},
-    std::pair{std::string_view{"status"}, &handle_status},
-    std::pair{std::string_view{"subscribe"}, &handle_subscribe},
-    std::pair{std::string_view{"unsubscribe"}, &handle_unsubscribe},
+enum class Who { co, web, both };
+
+struct Op {
+    std::string_view name;
+    Handler handler;
+    Who who;
 };
 
-Handler find_handler(std::string_view op) {
-    for (auto [name, handler] : handlers)
-        if (name == op)
-            return handler;
+// Which peers may use which op: COs run chats; chat-webd acts for the user
+// of a session it holds, and for nothing else.
+constexpr std::array ops{
+    Op{"start", &handle_start, Who::co},
+    Op{"list", &handle_list, Who::co},
+    Op{"show", &handle_show, Who::co},
+    Op{"say", &handle_say, Who::co},
+    Op{"close", &handle_close, Who::co},
+    Op{"link", &handle_link, Who::co},
+    Op{"subscribe", &handle_subscribe, Who::co},
+    Op{"unsubscribe", &handle_unsubscribe, Who::both},
+    Op{"status", &handle_status, Who::both},
+    Op{"redeem", &handle_redeem, Who::web},
+    Op{"user_show", &handle_user_show, Who::web},
+    Op{"user_say", &handle_user_say, Who::web},
+    Op{"user_subscribe", &handle_user_subscribe, Who::web},
+};
+
+const Op* find_op(std::string_view name) {
+    for (const Op& op : ops)
+        if (op.name == name)
+            return &op;
     return nullptr;
+}
+
+bool allowed(const Op& op, const Client& client) {
+    return (client.co && op.who != Who::web) || (client.web && op.who != Who::co);
 }
 
 } // namespace
@@ -48,7 +66,7 @@ void dispatch(Server& server, Client& client, const std::string& line) {
     proto::json id = nullptr;
     std::string op;
     try {
-        if (!client.co) {
+        if (!client.co && !client.web) {
             // A refused peer gets its answer, then the connection is closed:
             // nothing else here is for it.
             client.closing = true;
@@ -65,11 +83,15 @@ void dispatch(Server& server, Client& client, const std::string& line) {
         }
         proto::Request request = proto::parse_request(line, id);
         op = request.op;
-        Handler handler = find_handler(op);
-        if (!handler)
+        const Op* found = find_op(op);
+        if (!found)
             throw proto::ProtocolError(ErrorCode::bad_request, fmt::format("unknown op '{}'", op));
+        if (!allowed(*found, client))
+            throw proto::ProtocolError(ErrorCode::not_authorised,
+                                       fmt::format("not authorised: '{}' is not for {}", op,
+                                                   client.co ? "COs" : "the web service"));
         Call call{server, client, request.body};
-        proto::json result = handler(call);
+        proto::json result = found->handler(call);
         server.send_to(client, proto::reply_ok(id, std::move(result)));
         log::debug("request", {{"client", client.id}, {"op", op}});
         return;

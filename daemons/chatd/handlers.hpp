@@ -24,4 +24,10 @@ proto::json handle_status(Call& call);
 proto::json handle_subscribe(Call& call);
 proto::json handle_unsubscribe(Call& call);
 
+// For chat-webd, on behalf of the user holding a session (handle_user.cpp).
+proto::json handle_redeem(Call& call);
+proto::json handle_user_show(Call& call);
+proto::json handle_user_say(Call& call);
+proto::json handle_user_subscribe(Call& call);
+
 } // namespace rtchat::chatd

@@ -87,6 +87,7 @@ void Server::on_accept() {
         }
         client.name = auth::user_name(client.peer.uid);
         client.co = auth::is_co(client.peer, config_->get("chatd", "co_group"));
+        client.web = !client.co && auth::is_user(client.peer, config_->get("chatd", "web_user"));
         if (clients_.size() >= static_cast<size_t>(config_->get_int("chatd", "max_clients"))) {
             log::warning("client_refused", {{"reason", "max_clients"}, {"uid", client.peer.uid}});
             client.conn->send(

@@ -24,7 +24,8 @@ struct Client {
     ipc::EventLoop::Registration reg = 0;
     auth::PeerCredentials peer;
     std::string name; ///< login name of the peer's uid
-    bool co = false;
+    bool co = false;  ///< root or a member of the CO group
+    bool web = false; ///< chat-webd, acting for the users of guest links
     bool watches_all = false;
     std::set<int64_t> watched_chats;
     bool closing = false;    ///< drop once the output is flushed

@@ -49,6 +49,16 @@ bool group_exists(const std::string& name) {
     return getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) == 0 && found;
 }
 
+bool is_user(const PeerCredentials& peer, const std::string& name) {
+    if (name.empty())
+        return false;
+    passwd pw{};
+    passwd* found = nullptr;
+    std::vector<char> buf(4096);
+    return getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) == 0 && found &&
+           found->pw_uid == peer.uid;
+}
+
 bool is_co(const PeerCredentials& peer, const std::string& co_group) {
     if (peer.uid == 0)
         return true;

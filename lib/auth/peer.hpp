@@ -23,6 +23,9 @@ std::string user_name(uid_t uid);
 
 bool group_exists(const std::string& name);
 
+/// True when the peer runs as the Unix user `name` (which must exist).
+bool is_user(const PeerCredentials& peer, const std::string& name);
+
 /// Root, and members of `co_group` (by the connecting process's own groups),
 /// are COs. A group that does not exist makes only root a CO.
 bool is_co(const PeerCredentials& peer, const std::string& co_group);

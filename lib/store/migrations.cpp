@@ -7,7 +7,7 @@ namespace rtchat::store {
 namespace {
 
 // Append only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 1> steps{
+constexpr std::array<const char*, 2> steps{
     // 1: chats, their messages and guest links, and the state history.
     R"sql(
 CREATE TABLE chats (
@@ -53,6 +53,17 @@ CREATE TABLE state_changes (
     at         INTEGER NOT NULL
 );
 )sql",
+    // 2: browser sessions, made when a user spends a guest link.
+    R"sql(
+CREATE TABLE web_sessions (
+    session_hash BLOB    PRIMARY KEY,
+    chat_id      INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    user_name    TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+CREATE INDEX web_sessions_by_chat ON web_sessions(chat_id);
+)sql",
 };
 
 int user_version(Database& db) {
@@ -68,13 +79,17 @@ int current_schema_version() {
 }
 
 void migrate(Database& db) {
+    migrate(db, current_schema_version());
+}
+
+void migrate(Database& db, int target) {
     int version = user_version(db);
     if (version > current_schema_version())
         throw DbError(fmt::format("store: the database has schema version {}, newer than this "
                                   "rtchat knows ({}); upgrade rtchat or restore a backup",
                                   version, current_schema_version()),
                       SQLITE_ERROR);
-    for (; version < current_schema_version(); ++version) {
+    for (; version < target; ++version) {
         Transaction tx(db);
         db.exec(steps[static_cast<size_t>(version)]);
         db.exec(fmt::format("PRAGMA user_version = {}", version + 1).c_str());

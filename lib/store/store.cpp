@@ -262,6 +262,55 @@ void Store::insert_guest_link(int64_t chat_id, std::string_view token_hash, int6
         .run();
 }
 
+WebSession Store::redeem_guest_link(std::string_view token_hash, std::string_view session_hash,
+                                    int64_t session_expires_at) {
+    const int64_t now = clock_();
+    Transaction tx(db_);
+    Statement link(db_, "SELECT chat_id, expires_at, used_at, revoked_at FROM guest_links "
+                        "WHERE token_hash = ?");
+    link.bind_blob(1, token_hash);
+    if (!link.step())
+        throw NotFound("this link is not valid");
+    const int64_t chat_id = link.column_int(0);
+    Chat chat = get_chat(chat_id);
+    if (!is_open(chat.state))
+        throw InvalidState("this chat has ended");
+    if (!link.column_is_null(2))
+        throw InvalidState("this link has already been used");
+    if (!link.column_is_null(3))
+        throw InvalidState("this link has been replaced by a newer one");
+    if (link.column_int(1) <= now)
+        throw InvalidState("this link has expired");
+
+    Statement(db_, "UPDATE guest_links SET used_at = ? WHERE token_hash = ?")
+        .bind(1, now)
+        .bind_blob(2, token_hash)
+        .run();
+    Statement(db_, "INSERT INTO web_sessions (session_hash, chat_id, user_name, created_at, "
+                   "expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind_blob(1, session_hash)
+        .bind(2, chat_id)
+        .bind(3, chat.user_name)
+        .bind(4, now)
+        .bind(5, session_expires_at)
+        .run();
+    if (chat.state == ChatState::invited)
+        transition_locked(chat, ChatState::active, chat.user_name);
+    tx.commit();
+    return WebSession{chat_id, chat.user_name, session_expires_at};
+}
+
+WebSession Store::find_session(std::string_view session_hash) {
+    Statement st(db_, "SELECT s.chat_id, s.user_name, s.expires_at FROM web_sessions s "
+                      "JOIN chats c ON c.id = s.chat_id "
+                      "WHERE s.session_hash = ? AND s.expires_at > ? "
+                      "AND c.state IN ('invited', 'active')");
+    st.bind_blob(1, session_hash).bind(2, clock_());
+    if (!st.step())
+        throw NotFound("this session is not valid or has ended");
+    return WebSession{st.column_int(0), st.column_text(1), st.column_int(2)};
+}
+
 Stats Store::stats() {
     Stats s;
     Statement by_state(db_, "SELECT state, count(*) FROM chats GROUP BY state ORDER BY state");

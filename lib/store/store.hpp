@@ -68,6 +68,13 @@ struct Message {
     int64_t at = 0;
 };
 
+/// What a browser session stands for.
+struct WebSession {
+    int64_t chat_id = 0;
+    std::string user_name;
+    int64_t expires_at = 0;
+};
+
 struct Stats {
     std::vector<std::pair<ChatState, int64_t>> chats_by_state;
     int64_t messages = 0;
@@ -107,6 +114,16 @@ public:
 
     /// Records a new guest link (only its hash) and revokes the older ones.
     void replace_guest_link(int64_t chat_id, std::string_view token_hash, int64_t expires_at);
+
+    /// Spends a guest link (once) and opens a browser session for its chat,
+    /// both in one transaction. Throws NotFound for a link that never
+    /// existed, InvalidState (with the reason) for a spent, replaced or
+    /// expired link or an ended chat. An invited chat becomes active.
+    WebSession redeem_guest_link(std::string_view token_hash, std::string_view session_hash,
+                                 int64_t session_expires_at);
+    /// The live session with this hash; throws NotFound when there is none
+    /// (unknown, expired, or its chat has ended).
+    WebSession find_session(std::string_view session_hash);
 
     Stats stats();
     int64_t now() const { return clock_(); }

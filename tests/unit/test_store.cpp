@@ -189,3 +189,70 @@ TEST(StoreFile, AChatAndItsFirstLinkAppearTogether) {
     EXPECT_EQ(s.list_chats(true).size(), 1u);
     EXPECT_EQ(s.list_chats(true)[0].id, c.id);
 }
+
+TEST_F(StoreTest, AGuestLinkIsSpentOnceForOneSession) {
+    Chat c = alice();
+    const std::string link(32, 'L');
+    store.replace_guest_link(c.id, link, now + 60000);
+    WebSession ws = store.redeem_guest_link(link, std::string(32, 'S'), now + 3600000);
+    EXPECT_EQ(ws.chat_id, c.id);
+    EXPECT_EQ(ws.user_name, "alice");
+    EXPECT_EQ(store.get_chat(c.id).state, ChatState::active) << "the user came: the chat is active";
+    EXPECT_EQ(store.find_session(std::string(32, 'S')).chat_id, c.id);
+    try {
+        store.redeem_guest_link(link, std::string(32, 'T'), now + 3600000);
+        FAIL() << "a link was spent twice";
+    } catch (const InvalidState& e) {
+        EXPECT_STREQ(e.what(), "this link has already been used");
+    }
+    EXPECT_THROW(store.find_session(std::string(32, 'T')), NotFound);
+}
+
+TEST_F(StoreTest, ExpiredReplacedForgedAndEndedLinksAreRefused) {
+    auto reason = [&](const std::string& link) {
+        try {
+            store.redeem_guest_link(link, std::string(32, 'S') + link, now + 1000);
+        } catch (const StoreError& e) {
+            return std::string(e.what());
+        }
+        return std::string("<accepted>");
+    };
+    Chat c = alice();
+    store.replace_guest_link(c.id, std::string(32, 'a'), now + 1000);
+    store.replace_guest_link(c.id, std::string(32, 'b'), now + 1000);
+    EXPECT_EQ(reason(std::string(32, 'a')), "this link has been replaced by a newer one");
+    EXPECT_EQ(reason(std::string(32, 'z')), "this link is not valid");
+    now += 1000;
+    EXPECT_EQ(reason(std::string(32, 'b')), "this link has expired");
+    store.replace_guest_link(c.id, std::string(32, 'c'), now + 1000);
+    store.close_chat(c.id, "co1", "", "closed by CO");
+    EXPECT_EQ(reason(std::string(32, 'c')), "this chat has ended");
+    EXPECT_EQ(store.get_chat(c.id).state, ChatState::closed);
+}
+
+TEST_F(StoreTest, SessionsEndWithTheirChatOrTheirTime) {
+    Chat c = alice();
+    store.replace_guest_link(c.id, std::string(32, 'L'), now + 60000);
+    store.redeem_guest_link(std::string(32, 'L'), std::string(32, 'S'), now + 5000);
+    now += 5000;
+    EXPECT_THROW(store.find_session(std::string(32, 'S')), NotFound);
+    now -= 5000;
+    store.close_chat(c.id, "co1", "", "closed by CO");
+    EXPECT_THROW(store.find_session(std::string(32, 'S')), NotFound);
+}
+
+TEST(StoreFile, UpgradesAVersion1DatabaseKeepingItsChats) {
+    auto path = temp_db("v1.db");
+    {
+        Database db(path.string());
+        migrate(db, 1);
+        db.exec("INSERT INTO chats (state, user_name, created_by, created_at, updated_at) "
+                "VALUES ('active', 'old-alice', 'co1', 1, 1)");
+    }
+    Store upgraded(path.string());
+    EXPECT_EQ(upgraded.get_chat(1).user_name, "old-alice");
+    Statement v(upgraded.database(), "PRAGMA user_version");
+    v.step();
+    EXPECT_EQ(v.column_int(0), current_schema_version());
+    EXPECT_THROW(upgraded.find_session(std::string(32, 'x')), NotFound);
+}

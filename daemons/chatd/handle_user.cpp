@@ -1,0 +1,84 @@
+// What chat-webd may do for a user: spend a guest link for a session, then
+// read, write and follow that session's chat only. The session token is
+// the user's credential; chatd keeps only its hash.
+
+#include "handlers.hpp"
+#include "validate.hpp"
+
+#include "auth/token.hpp"
+#include "log/log.hpp"
+#include "proto/chat_json.hpp"
+
+namespace rtchat::chatd {
+namespace {
+
+store::WebSession session_of(Call& call) {
+    const std::string token = proto::require_string(call.body, "session");
+    if (!auth::looks_like_token(token))
+        throw store::NotFound("this session is not valid or has ended");
+    return call.server.store().find_session(auth::hash_token(token));
+}
+
+// The user sees who they talk to, not the chat's internals.
+proto::json user_view(const store::Chat& chat) {
+    return proto::json{{"id", chat.id},
+                       {"state", store::to_string(chat.state)},
+                       {"user", chat.user_name},
+                       {"co", chat.created_by},
+                       {"created_at", chat.created_at}};
+}
+
+} // namespace
+
+proto::json handle_redeem(Call& call) {
+    const std::string token = proto::require_string(call.body, "token");
+    if (!auth::looks_like_token(token))
+        throw store::NotFound("this link is not valid");
+    store::Store& store = call.server.store();
+    const auth::MintedToken session = auth::mint_token();
+    const int64_t expires_at =
+        store.now() + call.server.config().get_duration("web", "session_ttl").count() * 1000;
+    const store::WebSession ws =
+        store.redeem_guest_link(auth::hash_token(token), session.hash, expires_at);
+    const store::Chat chat = store.get_chat(ws.chat_id);
+    log::info("link_redeemed", {{"chat", chat.id}, {"state", store::to_string(chat.state)}});
+    call.server.publish(chat.id, proto::event_line("chat", {{"chat", proto::to_json(chat)}}));
+    return proto::json{
+        {"session", session.token}, {"expires_at", expires_at}, {"chat", user_view(chat)}};
+}
+
+proto::json handle_user_show(Call& call) {
+    const store::WebSession ws = session_of(call);
+    store::Store& store = call.server.store();
+    proto::json messages = proto::json::array();
+    for (const store::Message& m : store.messages(ws.chat_id))
+        messages.push_back(proto::to_json(m));
+    return proto::json{{"chat", user_view(store.get_chat(ws.chat_id))},
+                       {"messages", std::move(messages)}};
+}
+
+proto::json handle_user_say(Call& call) {
+    const store::WebSession ws = session_of(call);
+    const std::string text = checked_text(
+        proto::require_string(call.body, "text"),
+        static_cast<size_t>(call.server.config().get_int("chatd", "max_message_bytes")), "message",
+        false);
+    store::Message m =
+        call.server.store().add_message(ws.chat_id, ws.user_name, store::Role::user, text);
+    proto::json message = proto::to_json(m);
+    call.server.publish(ws.chat_id,
+                        proto::event_line("message", {{"chat", ws.chat_id}, {"message", message}}));
+    return proto::json{{"message", std::move(message)}};
+}
+
+proto::json handle_user_subscribe(Call& call) {
+    const store::WebSession ws = session_of(call);
+    proto::json body = call.body;
+    body["chat"] = ws.chat_id;
+    Call for_chat{call.server, call.client, body};
+    proto::json result = handle_subscribe(for_chat);
+    result["chat"] = user_view(call.server.store().get_chat(ws.chat_id));
+    return result;
+}
+
+} // namespace rtchat::chatd

@@ -1,0 +1,158 @@
+// chat-webd's side of chatd, spoken as the web service user would: spend a
+// guest link once, then read, write and follow only that session's chat.
+
+#include "chatd_process.hpp"
+
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using nlohmann::json;
+using rtchat::test::ChatdProcess;
+using rtchat::test::RawConnection;
+
+namespace {
+
+// Sends `requests` one after another as uid/gid nobody (chat-webd's user in
+// these tests) on one connection; returns each reply.
+std::vector<json> as_web_service(const std::string& socket, const std::vector<json>& requests) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+        return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(3);
+        std::string out;
+        try {
+            RawConnection c(socket);
+            for (const json& r : requests)
+                out += c.request(r).dump() + "\n";
+        } catch (const std::exception& e) {
+            out += json{{"exception", e.what()}}.dump() + "\n";
+        }
+        (void)!write(pipefd[1], out.data(), out.size());
+        _exit(0);
+    }
+    close(pipefd[1]);
+    std::string all;
+    char buf[65536];
+    for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;)
+        all.append(buf, static_cast<size_t>(n));
+    close(pipefd[0]);
+    waitpid(pid, nullptr, 0);
+    std::vector<json> replies;
+    for (size_t start = 0, nl; (nl = all.find('\n', start)) != std::string::npos; start = nl + 1)
+        replies.push_back(json::parse(all.substr(start, nl - start)));
+    return replies;
+}
+
+std::string token_of(const json& start_reply) {
+    const std::string url = start_reply["result"]["link"]["url"];
+    return url.substr(url.rfind('/') + 1);
+}
+
+class ChatdWeb : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0)
+            GTEST_SKIP() << "needs root to act as the web service user";
+    }
+};
+
+} // namespace
+
+TEST_F(ChatdWeb, UserSpendsTheLinkOnceAndChatsWithTheCo) {
+    ChatdProcess chatd("", "web_user = nobody\n");
+    RawConnection co(chatd.socket());
+    json started = co.request({{"id", 1}, {"op", "start"}, {"user", "alice"}, {"rt_ticket", 7}});
+    const int64_t chat = started["result"]["chat"]["id"];
+    EXPECT_EQ(co.request({{"id", 2}, {"op", "subscribe"}, {"chat", chat}})["ok"], true);
+
+    auto replies = as_web_service(chatd.socket(),
+                                  {{{"id", 1}, {"op", "redeem"}, {"token", token_of(started)}}});
+    ASSERT_EQ(replies.size(), 1u);
+    ASSERT_EQ(replies[0]["ok"], true) << replies[0].dump();
+    const std::string session = replies[0]["result"]["session"];
+    EXPECT_EQ(session.size(), 43u);
+    EXPECT_EQ(replies[0]["result"]["chat"]["state"], "active");
+    EXPECT_EQ(replies[0]["result"]["chat"]["co"], "root");
+    EXPECT_FALSE(replies[0]["result"]["chat"].contains("rt_ticket"))
+        << "the user saw the chat's internals";
+    // The CO hears that the user arrived.
+    json arrived = co.read_json();
+    EXPECT_EQ(arrived["event"], "chat");
+    EXPECT_EQ(arrived["chat"]["state"], "active");
+
+    replies = as_web_service(
+        chatd.socket(),
+        {{{"id", 2}, {"op", "user_say"}, {"session", session}, {"text", "my printer is on fire"}},
+         {{"id", 3}, {"op", "redeem"}, {"token", token_of(started)}},
+         {{"id", 4}, {"op", "user_show"}, {"session", session}}});
+    ASSERT_EQ(replies.size(), 3u);
+    EXPECT_EQ(replies[0]["ok"], true) << replies[0].dump();
+    EXPECT_EQ(replies[1]["error"]["code"], "invalid_state");
+    EXPECT_EQ(replies[1]["error"]["message"], "this link has already been used");
+    ASSERT_EQ(replies[2]["result"]["messages"].size(), 1u);
+    EXPECT_EQ(replies[2]["result"]["messages"][0]["role"], "user");
+    EXPECT_EQ(replies[2]["result"]["messages"][0]["author"], "alice");
+
+    json heard = co.read_json();
+    EXPECT_EQ(heard["event"], "message");
+    EXPECT_EQ(heard["message"]["body"], "my printer is on fire");
+}
+
+TEST_F(ChatdWeb, ForgedLinksAndSessionsAreRefused) {
+    ChatdProcess chatd("", "web_user = nobody\n");
+    auto replies = as_web_service(
+        chatd.socket(),
+        {{{"id", 1}, {"op", "redeem"}, {"token", std::string(43, 'A')}},
+         {{"id", 2}, {"op", "redeem"}, {"token", "../../etc/passwd"}},
+         {{"id", 3}, {"op", "user_say"}, {"session", std::string(43, 'A')}, {"text", "x"}},
+         {{"id", 4}, {"op", "user_show"}, {"session", ""}}});
+    ASSERT_EQ(replies.size(), 4u);
+    EXPECT_EQ(replies[0]["error"]["message"], "this link is not valid");
+    EXPECT_EQ(replies[1]["error"]["message"], "this link is not valid");
+    EXPECT_EQ(replies[2]["error"]["message"], "this session is not valid or has ended");
+    EXPECT_EQ(replies[3]["error"]["code"], "not_found");
+}
+
+TEST_F(ChatdWeb, TheWebServiceCannotActAsACo) {
+    ChatdProcess chatd("", "web_user = nobody\n");
+    RawConnection co(chatd.socket());
+    const int64_t chat =
+        co.request({{"id", 1}, {"op", "start"}, {"user", "alice"}})["result"]["chat"]["id"];
+    auto replies =
+        as_web_service(chatd.socket(), {{{"id", 1}, {"op", "list"}},
+                                        {{"id", 2}, {"op", "say"}, {"chat", chat}, {"text", "x"}},
+                                        {{"id", 3}, {"op", "subscribe"}, {"chat", chat}},
+                                        {{"id", 4}, {"op", "status"}}});
+    ASSERT_EQ(replies.size(), 4u);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(replies[static_cast<size_t>(i)]["error"]["code"], "not_authorised");
+        EXPECT_NE(replies[static_cast<size_t>(i)]["error"]["message"].get<std::string>().find(
+                      "is not for the web service"),
+                  std::string::npos);
+    }
+    EXPECT_EQ(replies[3]["ok"], true);
+    EXPECT_EQ(
+        co.request(
+            {{"id", 2}, {"op", "redeem"}, {"token", std::string(43, 'A')}})["error"]["message"],
+        "not authorised: 'redeem' is not for COs");
+}
+
+TEST_F(ChatdWeb, AClosedChatEndsItsSessions) {
+    ChatdProcess chatd("", "web_user = nobody\n");
+    RawConnection co(chatd.socket());
+    json started = co.request({{"id", 1}, {"op", "start"}, {"user", "alice"}});
+    auto replies = as_web_service(chatd.socket(),
+                                  {{{"id", 1}, {"op", "redeem"}, {"token", token_of(started)}}});
+    const std::string session = replies.at(0)["result"]["session"];
+    co.request({{"id", 2}, {"op", "close"}, {"chat", started["result"]["chat"]["id"]}});
+    replies =
+        as_web_service(chatd.socket(),
+                       {{{"id", 1}, {"op", "user_say"}, {"session", session}, {"text", "hello?"}}});
+    EXPECT_EQ(replies.at(0)["error"]["message"], "this session is not valid or has ended");
+}
