@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <grp.h>
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -149,6 +150,47 @@ bool RawConnection::closed_by_peer(int timeout_ms) {
         return false;
     char c;
     return ::recv(fd_, &c, 1, MSG_PEEK) == 0;
+}
+
+AsUserResult requests_as(uid_t uid, gid_t gid, const std::vector<gid_t>& groups,
+                         const std::string& socket, const std::vector<nlohmann::json>& requests,
+                         bool check_closed) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+        return {{}, false, "pipe failed"};
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        nlohmann::json out{{"replies", nlohmann::json::array()}, {"closed", false}};
+        if (setgroups(groups.size(), groups.data()) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+            out["failure"] = "could not drop privileges";
+        } else {
+            try {
+                RawConnection c(socket);
+                for (const nlohmann::json& r : requests)
+                    out["replies"].push_back(c.request(r));
+                if (check_closed)
+                    out["closed"] = c.closed_by_peer();
+            } catch (const std::exception& e) {
+                out["failure"] = e.what();
+            }
+        }
+        const std::string text = out.dump();
+        (void)!write(pipefd[1], text.data(), text.size());
+        _exit(0);
+    }
+    close(pipefd[1]);
+    std::string text;
+    char buf[65536];
+    for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;)
+        text.append(buf, static_cast<size_t>(n));
+    close(pipefd[0]);
+    waitpid(pid, nullptr, 0);
+    nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+    if (!parsed.is_object())
+        return {{}, false, "the child said nothing"};
+    return {parsed["replies"].get<std::vector<nlohmann::json>>(), parsed["closed"].get<bool>(),
+            parsed.value("failure", "")};
 }
 
 } // namespace rtchat::test

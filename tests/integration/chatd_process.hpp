@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace rtchat::test {
 
@@ -55,5 +56,19 @@ private:
     int fd_ = -1;
     std::string buffer_;
 };
+
+/// What a process running as another user got from chatd.
+struct AsUserResult {
+    std::vector<nlohmann::json> replies;
+    bool closed_after = false; ///< chatd closed the connection after the last reply
+    std::string failure;       ///< why the child could not talk to chatd, if it could not
+};
+
+/// Forks a child that drops to `uid`/`gid` with `groups` as its supplementary
+/// groups, sends `requests` on one connection and reads a reply to each.
+/// Needs root. With `check_closed`, waits up to 2 s to see chatd hang up.
+AsUserResult requests_as(uid_t uid, gid_t gid, const std::vector<gid_t>& groups,
+                         const std::string& socket, const std::vector<nlohmann::json>& requests,
+                         bool check_closed = false);
 
 } // namespace rtchat::test

@@ -5,7 +5,6 @@
 
 #include <grp.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -14,39 +13,12 @@ using rtchat::test::RawConnection;
 
 namespace {
 
-// Sends `requests` one after another as uid/gid nobody (chat-webd's user in
-// these tests) on one connection; returns each reply.
+// Sends `requests` on one connection as uid/gid nobody, chat-webd's user in
+// these tests; returns each reply.
 std::vector<json> as_web_service(const std::string& socket, const std::vector<json>& requests) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0)
-        return {};
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
-        if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
-            _exit(3);
-        std::string out;
-        try {
-            RawConnection c(socket);
-            for (const json& r : requests)
-                out += c.request(r).dump() + "\n";
-        } catch (const std::exception& e) {
-            out += json{{"exception", e.what()}}.dump() + "\n";
-        }
-        (void)!write(pipefd[1], out.data(), out.size());
-        _exit(0);
-    }
-    close(pipefd[1]);
-    std::string all;
-    char buf[65536];
-    for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;)
-        all.append(buf, static_cast<size_t>(n));
-    close(pipefd[0]);
-    waitpid(pid, nullptr, 0);
-    std::vector<json> replies;
-    for (size_t start = 0, nl; (nl = all.find('\n', start)) != std::string::npos; start = nl + 1)
-        replies.push_back(json::parse(all.substr(start, nl - start)));
-    return replies;
+    auto result = rtchat::test::requests_as(65534, 65534, {}, socket, requests);
+    EXPECT_EQ(result.failure, "");
+    return result.replies;
 }
 
 std::string token_of(const json& start_reply) {
