@@ -17,7 +17,7 @@ proto::json handle_close(Call& call) {
     log::info("chat_closed",
               {{"chat", chat_id}, {"co", call.client.name}, {"messages", chat.message_count}});
     proto::json chat_json = proto::to_json(chat);
-    call.server.publish(chat_id, proto::event_line("chat", {{"chat", chat_json}}));
+    call.server.publish_chat(chat);
     return proto::json{{"chat", std::move(chat_json)}};
 }
 

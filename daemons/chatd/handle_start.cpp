@@ -23,7 +23,7 @@ proto::json handle_start(Call& call) {
                {"co", call.client.name},
                {"rt_ticket", created.rt_ticket ? std::to_string(*created.rt_ticket) : "-"}});
     proto::json chat_json = proto::to_json(created);
-    call.server.publish(created.id, proto::event_line("chat", {{"chat", chat_json}}));
+    call.server.publish_chat(created);
     return proto::json{{"chat", std::move(chat_json)}, {"link", link.to_json()}};
 }
 

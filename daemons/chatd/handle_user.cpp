@@ -19,15 +19,6 @@ store::WebSession session_of(Call& call) {
     return call.server.store().find_session(auth::hash_token(token));
 }
 
-// The user sees who they talk to, not the chat's internals.
-proto::json user_view(const store::Chat& chat) {
-    return proto::json{{"id", chat.id},
-                       {"state", store::to_string(chat.state)},
-                       {"user", chat.user_name},
-                       {"co", chat.created_by},
-                       {"created_at", chat.created_at}};
-}
-
 } // namespace
 
 proto::json handle_redeem(Call& call) {
@@ -42,9 +33,10 @@ proto::json handle_redeem(Call& call) {
         store.redeem_guest_link(auth::hash_token(token), session.hash, expires_at);
     const store::Chat chat = store.get_chat(ws.chat_id);
     log::info("link_redeemed", {{"chat", chat.id}, {"state", store::to_string(chat.state)}});
-    call.server.publish(chat.id, proto::event_line("chat", {{"chat", proto::to_json(chat)}}));
-    return proto::json{
-        {"session", session.token}, {"expires_at", expires_at}, {"chat", user_view(chat)}};
+    call.server.publish_chat(chat);
+    return proto::json{{"session", session.token},
+                       {"expires_at", expires_at},
+                       {"chat", proto::to_user_json(chat)}};
 }
 
 proto::json handle_user_show(Call& call) {
@@ -53,7 +45,7 @@ proto::json handle_user_show(Call& call) {
     proto::json messages = proto::json::array();
     for (const store::Message& m : store.messages(ws.chat_id))
         messages.push_back(proto::to_json(m));
-    return proto::json{{"chat", user_view(store.get_chat(ws.chat_id))},
+    return proto::json{{"chat", proto::to_user_json(store.get_chat(ws.chat_id))},
                        {"messages", std::move(messages)}};
 }
 
@@ -77,7 +69,7 @@ proto::json handle_user_subscribe(Call& call) {
     body["chat"] = ws.chat_id;
     Call for_chat{call.server, call.client, body};
     proto::json result = handle_subscribe(for_chat);
-    result["chat"] = user_view(call.server.store().get_chat(ws.chat_id));
+    result["chat"] = proto::to_user_json(call.server.store().get_chat(ws.chat_id));
     return result;
 }
 

@@ -3,6 +3,7 @@
 #include "config/schema.hpp"
 #include "ipc/unix_socket.hpp"
 #include "log/log.hpp"
+#include "proto/chat_json.hpp"
 #include "proto/protocol.hpp"
 
 #include <cerrno>
@@ -181,6 +182,14 @@ void Server::send_to(Client& client, const std::string& line) {
         to_drop_.insert(client.id);
     }
     dirty_.insert(client.id);
+}
+
+void Server::publish_chat(const store::Chat& chat) {
+    const std::string full = proto::event_line("chat", {{"chat", proto::to_json(chat)}});
+    const std::string for_user = proto::event_line("chat", {{"chat", proto::to_user_json(chat)}});
+    for (auto& [id, client] : clients_)
+        if (client.watches_all || client.watched_chats.contains(chat.id))
+            send_to(client, client.co ? full : for_user);
 }
 
 void Server::publish(int64_t chat_id, const std::string& line) {

@@ -46,6 +46,9 @@ public:
 
     /// Sends `line` to every client watching `chat_id` or all chats.
     void publish(int64_t chat_id, const std::string& line);
+    /// Sends a "chat" event about `chat`: the full chat to COs, the user's
+    /// view of it to the web service.
+    void publish_chat(const store::Chat& chat);
     /// Queues a line for one client; drops the client if it fell too far behind.
     void send_to(Client& client, const std::string& line);
 

@@ -29,6 +29,14 @@ json to_json(const store::Chat& c) {
     };
 }
 
+json to_user_json(const store::Chat& c) {
+    return json{{"id", c.id},
+                {"state", store::to_string(c.state)},
+                {"user", c.user_name},
+                {"co", c.created_by},
+                {"created_at", c.created_at}};
+}
+
 json to_json(const store::Message& m) {
     return json{{"id", m.id},         {"chat", m.chat_id},
                 {"author", m.author}, {"role", store::to_string(m.role)},

@@ -154,7 +154,7 @@ bool RawConnection::closed_by_peer(int timeout_ms) {
 
 AsUserResult requests_as(uid_t uid, gid_t gid, const std::vector<gid_t>& groups,
                          const std::string& socket, const std::vector<nlohmann::json>& requests,
-                         bool check_closed) {
+                         bool check_closed, int events) {
     int pipefd[2];
     if (pipe(pipefd) != 0)
         return {{}, false, "pipe failed"};
@@ -171,6 +171,8 @@ AsUserResult requests_as(uid_t uid, gid_t gid, const std::vector<gid_t>& groups,
                     out["replies"].push_back(c.request(r));
                 if (check_closed)
                     out["closed"] = c.closed_by_peer();
+                for (int i = 0; i < events; ++i)
+                    out["replies"].push_back(c.read_json());
             } catch (const std::exception& e) {
                 out["failure"] = e.what();
             }

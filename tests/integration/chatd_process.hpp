@@ -67,8 +67,9 @@ struct AsUserResult {
 /// Forks a child that drops to `uid`/`gid` with `groups` as its supplementary
 /// groups, sends `requests` on one connection and reads a reply to each.
 /// Needs root. With `check_closed`, waits up to 2 s to see chatd hang up.
+/// Then collects `events` more lines (events), waiting up to 5 s for each.
 AsUserResult requests_as(uid_t uid, gid_t gid, const std::vector<gid_t>& groups,
                          const std::string& socket, const std::vector<nlohmann::json>& requests,
-                         bool check_closed = false);
+                         bool check_closed = false, int events = 0);
 
 } // namespace rtchat::test

@@ -5,6 +5,7 @@
 
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <thread>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -113,6 +114,40 @@ TEST_F(ChatdWeb, TheWebServiceCannotActAsACo) {
         co.request(
             {{"id", 2}, {"op", "redeem"}, {"token", std::string(43, 'A')}})["error"]["message"],
         "not authorised: 'redeem' is not for COs");
+}
+
+TEST_F(ChatdWeb, TheWebServiceHearsOnlyTheUsersViewOfItsChat) {
+    ChatdProcess chatd("", "web_user = nobody\n");
+    RawConnection co(chatd.socket());
+    json started = co.request({{"id", 1},
+                               {"op", "start"},
+                               {"user", "alice"},
+                               {"email", "alice@example.org"},
+                               {"rt_ticket", 4242}});
+    const std::string session =
+        as_web_service(chatd.socket(),
+                       {{{"id", 1}, {"op", "redeem"}, {"token", token_of(started)}}})
+            .at(0)["result"]["session"];
+    // The CO closes the chat while the web service follows it.
+    std::thread closer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        RawConnection c(chatd.socket());
+        c.request({{"id", 1},
+                   {"op", "close"},
+                   {"chat", started["result"]["chat"]["id"]},
+                   {"summary", "internal: user's laptop is stolen property"}});
+    });
+    auto result = rtchat::test::requests_as(
+        65534, 65534, {}, chatd.socket(),
+        {{{"id", 1}, {"op", "user_subscribe"}, {"session", session}}}, false, 1);
+    closer.join();
+    ASSERT_EQ(result.replies.size(), 2u);
+    const json& event = result.replies[1];
+    EXPECT_EQ(event["event"], "chat");
+    EXPECT_EQ(event["chat"]["state"], "closed");
+    const std::string text = event.dump();
+    for (const char* secret : {"4242", "alice@example.org", "stolen", "rt_ticket", "summary"})
+        EXPECT_EQ(text.find(secret), std::string::npos) << secret << " reached the web service";
 }
 
 TEST_F(ChatdWeb, AClosedChatEndsItsSessions) {
