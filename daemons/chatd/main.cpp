@@ -4,6 +4,7 @@
 #include "config/cli.hpp"
 #include "config/config.hpp"
 #include "ipc/event_loop.hpp"
+#include "ipc/signals.hpp"
 #include "log/log.hpp"
 #include "server.hpp"
 #include "store/store.hpp"
@@ -15,7 +16,6 @@
 #include <filesystem>
 #include <iostream>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -40,31 +40,20 @@ int run(const std::string& config_path) {
     ipc::EventLoop loop;
     chatd::Server server(cfg, store, loop);
 
-    sigset_t signals;
-    sigemptyset(&signals);
-    for (int s : {SIGTERM, SIGINT, SIGHUP})
-        sigaddset(&signals, s);
-    sigprocmask(SIG_BLOCK, &signals, nullptr);
-    ipc::Fd sigfd(signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!sigfd)
-        throw std::system_error(errno, std::generic_category(), "signalfd");
-    loop.add(sigfd.get(), EPOLLIN, [&](uint32_t) {
-        signalfd_siginfo info{};
-        while (read(sigfd.get(), &info, sizeof info) == sizeof info) {
-            if (info.ssi_signo == SIGHUP) {
-                try {
-                    config::Config fresh = config::Config::load(config_path);
-                    log::set_level(log::parse_level(fresh.get("log", "level")));
-                    server.reload(fresh);
-                } catch (const std::exception& e) {
-                    log::error("config_reload_failed", {{"error", e.what()}});
-                }
-            } else {
-                log::info("stopping", {{"signal", sigabbrev_np(static_cast<int>(info.ssi_signo))}});
-                sd_notify(0, "STOPPING=1");
-                loop.stop();
+    ipc::Signals signals(loop, [&](int signo) {
+        if (signo == SIGHUP) {
+            try {
+                config::Config fresh = config::Config::load(config_path);
+                log::set_level(log::parse_level(fresh.get("log", "level")));
+                server.reload(fresh);
+            } catch (const std::exception& e) {
+                log::error("config_reload_failed", {{"error", e.what()}});
             }
+            return;
         }
+        log::info("stopping", {{"signal", sigabbrev_np(signo)}});
+        sd_notify(0, "STOPPING=1");
+        loop.stop();
     });
 
     uint64_t watchdog_usec = 0;

@@ -87,8 +87,10 @@ void Server::on_accept() {
             continue;
         }
         client.name = auth::user_name(client.peer.uid);
-        client.co = auth::is_co(client.peer, config_->get("chatd", "co_group"));
-        client.web = !client.co && auth::is_user(client.peer, config_->get("chatd", "web_user"));
+        // The web service's account is never a CO, even when it shares the
+        // socket's group with them.
+        client.web = auth::is_user(client.peer, config_->get("chatd", "web_user"));
+        client.co = !client.web && auth::is_co(client.peer, config_->get("chatd", "co_group"));
         if (clients_.size() >= static_cast<size_t>(config_->get_int("chatd", "max_clients"))) {
             log::warning("client_refused", {{"reason", "max_clients"}, {"uid", client.peer.uid}});
             client.conn->send(

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdexcept>
 #include <string.h>
@@ -57,6 +58,20 @@ std::string hash_token(std::string_view token) {
     std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
     SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
     return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+std::string derive_token(std::string_view purpose, std::string_view secret) {
+    std::string input(purpose);
+    input += '\0';
+    input += secret;
+    const std::string digest = hash_token(input);
+    return base64url(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+}
+
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 bool looks_like_token(std::string_view token) {

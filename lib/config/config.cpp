@@ -31,9 +31,10 @@ std::string unquoted(std::string_view text) {
 
 std::string expand(std::string_view text) {
     std::string out(text);
-    constexpr std::string_view var = "${state_dir}";
-    for (size_t at = out.find(var); at != std::string::npos; at = out.find(var))
-        out.replace(at, var.size(), state_dir().string());
+    for (auto [var, value] : {std::pair{std::string_view{"${state_dir}"}, state_dir()},
+                              std::pair{std::string_view{"${share_dir}"}, share_dir()}})
+        for (size_t at = out.find(var); at != std::string::npos; at = out.find(var))
+            out.replace(at, var.size(), value.string());
     return out;
 }
 
@@ -104,6 +105,11 @@ void check_value(const KeySpec& spec, std::string_view text) {
 }
 
 } // namespace
+
+std::filesystem::path share_dir() {
+    const char* env = std::getenv("RTCHAT_SHARE_DIR");
+    return env && *env ? std::filesystem::path(env) : std::filesystem::path(RTCHAT_DATADIR);
+}
 
 std::filesystem::path state_dir() {
     const char* env = std::getenv("RTCHAT_STATE_DIR");

@@ -22,6 +22,8 @@ inline constexpr std::string_view system_config_path = "/etc/rtchat/rtchat.conf"
 
 /// $RTCHAT_STATE_DIR, or /var/lib/rtchat: the base of the default paths.
 std::filesystem::path state_dir();
+/// $RTCHAT_SHARE_DIR, or where templates and static files are installed.
+std::filesystem::path share_dir();
 
 class Config {
 public:

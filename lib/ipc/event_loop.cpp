@@ -87,7 +87,15 @@ void EventLoop::run() {
     running_ = true;
     std::array<epoll_event, 256> events{};
     while (running_) {
-        int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), -1);
+        int timeout = -1;
+        for (auto& hook : prepare_) {
+            const int t = hook();
+            if (t >= 0 && (timeout < 0 || t < timeout))
+                timeout = t;
+        }
+        if (!running_)
+            break;
+        int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace rtchat::ipc {
 
@@ -29,6 +30,11 @@ public:
     /// Calls `tick` every `interval` from the loop (a timerfd); returns its registration.
     Registration every(std::chrono::milliseconds interval, std::function<void()> tick);
 
+    /// Called before every wait; returns the longest the loop may sleep, in
+    /// ms (-1: no limit). Lets a library with its own timers (libmicrohttpd)
+    /// and deferred work run from the loop.
+    void add_prepare(std::function<int()> hook) { prepare_.push_back(std::move(hook)); }
+
     /// Runs until stop() is called from a handler.
     void run();
     void stop() { running_ = false; }
@@ -43,6 +49,7 @@ private:
     bool running_ = false;
     Registration next_ = 1;
     std::unordered_map<Registration, std::shared_ptr<Entry>> entries_;
+    std::vector<std::function<int()>> prepare_;
 };
 
 } // namespace rtchat::ipc

@@ -1,0 +1,291 @@
+#include "app.hpp"
+
+#include "auth/token.hpp"
+#include "log/log.hpp"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+namespace rtchat::webd {
+namespace {
+
+constexpr const char* session_cookie_name = "rtchat_session";
+
+// No inline script or style anywhere: the pages work under this policy.
+constexpr const char* content_security_policy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+web::ServerOptions server_options(const config::Config& cfg) {
+    web::ServerOptions o;
+    o.listen = cfg.get("web", "listen");
+    o.default_headers = {{"Content-Security-Policy", content_security_policy},
+                         {"X-Content-Type-Options", "nosniff"},
+                         {"X-Frame-Options", "DENY"},
+                         {"Referrer-Policy", "no-referrer"}};
+    return o;
+}
+
+std::string origin_of(const std::string& url) {
+    const size_t scheme = url.find("://");
+    const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    return path == std::string::npos ? url : url.substr(0, path);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error(fmt::format("cannot read {}", path.string()));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool is_open_state(const proto::json& chat) {
+    const std::string state = chat.value("state", "");
+    return state == "invited" || state == "active";
+}
+
+} // namespace
+
+std::string sse_event(std::string_view event, const proto::json& data, int64_t id) {
+    std::string out = id > 0 ? fmt::format("id: {}\n", id) : std::string();
+    out += fmt::format("event: {}\ndata: {}\n\n", event,
+                       data.dump(-1, ' ', false, proto::json::error_handler_t::replace));
+    return out;
+}
+
+unsigned http_status_for(proto::ErrorCode code) {
+    switch (code) {
+    case proto::ErrorCode::bad_request:
+        return 400;
+    case proto::ErrorCode::too_large:
+        return 413;
+    case proto::ErrorCode::not_authorised:
+        return 403;
+    case proto::ErrorCode::not_found:
+        return 404;
+    case proto::ErrorCode::invalid_state:
+        return 410;
+    case proto::ErrorCode::unavailable:
+        return 503;
+    case proto::ErrorCode::internal:
+        return 500;
+    }
+    return 500;
+}
+
+App::App(const config::Config& config, ipc::EventLoop& loop)
+    : config_(config)
+    , loop_(loop)
+    , chatd_(
+          loop, config.get("chatd", "socket"), [this](const proto::json& e) { on_chatd_event(e); },
+          [this](bool up) { on_chatd_state(up); })
+    , templates_(std::filesystem::path(config.get("web", "share_dir")) / "templates")
+    , http_(loop, server_options(config), [this](const ExchangePtr& ex) { route(ex); })
+    , origin_(origin_of(config.get("web", "base_url")))
+    , secure_cookies_(config.get("web", "base_url").starts_with("https://")) {
+    page_headers_ = {{"Cache-Control", "no-store"}};
+    const std::filesystem::path static_dir =
+        std::filesystem::path(config.get("web", "share_dir")) / "static";
+    for (auto [name, type] : {std::pair{"rtchat.css", "text/css; charset=utf-8"},
+                              std::pair{"chat.js", "text/javascript; charset=utf-8"}})
+        static_files_[name] = {read_file(static_dir / name), type};
+}
+
+void App::start() {
+    chatd_.start();
+    http_.start();
+    loop_.every(std::chrono::seconds(config_.get_duration("web", "heartbeat")),
+                [this] { heartbeat(); });
+    log::info("listening", {{"listen", config_.get("web", "listen")},
+                            {"base_url", config_.get("web", "base_url")}});
+}
+
+void App::stop() {
+    http_.stop();
+}
+
+void App::route(const ExchangePtr& ex) {
+    const std::string& path = ex->path();
+    const std::string& method = ex->method();
+    const bool get = method == "GET" || method == "HEAD";
+    if (path.starts_with("/c/") && (get || method == "POST"))
+        return route_guest_link(*this, ex, path.substr(3));
+    if (path == "/chat" && get)
+        return route_chat_page(*this, ex);
+    if (path == "/chat/events" && get)
+        return route_chat_events(*this, ex);
+    if (path == "/chat/send" && method == "POST")
+        return route_chat_send(*this, ex);
+    if (path == "/" && get)
+        return route_landing(*this, ex);
+    if (path == "/healthz" && get)
+        return ex->respond(chatd_.connected() ? web::Response::text(200, "ok\n")
+                                              : web::Response::text(503, "chatd unreachable\n"));
+    if (path.starts_with("/static/") && get) {
+        std::string type;
+        if (const std::string* body = static_file(path.substr(8), type)) {
+            web::Response r{200, type, *body, {{"Cache-Control", "max-age=300"}}};
+            return ex->respond(std::move(r));
+        }
+    }
+    ex->respond(error_page(404, "Page not found",
+                           "There is nothing at this address. Use the link you were sent."));
+}
+
+web::Response App::page(unsigned status, const std::string& name, web::TemplateData data) const {
+    return web::Response{status, "text/html; charset=utf-8", templates_.page(name, data),
+                         page_headers_};
+}
+
+web::Response App::error_page(unsigned status, const std::string& heading,
+                              const std::string& message, const std::string& hint) const {
+    web::TemplateData data;
+    data.set("title", heading);
+    data.set("heading", heading);
+    data.set("message", message);
+    if (!hint.empty())
+        data.set("hint", hint);
+    return page(status, "error.html", data);
+}
+
+std::string App::session_of(const web::Exchange& ex) const {
+    std::string token = ex.cookie(session_cookie_name);
+    return auth::looks_like_token(token) ? token : std::string();
+}
+
+std::string App::session_cookie(const std::string& token, int64_t expires_at_ms) const {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const int64_t max_age = std::max<int64_t>(0, (expires_at_ms - now_ms) / 1000);
+    return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
+                       session_cookie_name, token, max_age, secure_cookies_ ? "; Secure" : "");
+}
+
+std::string App::csrf_for(const std::string& session) const {
+    return auth::derive_token("rtchat csrf", session);
+}
+
+bool App::csrf_ok(const web::Exchange& ex, const std::string& session) const {
+    const std::string origin = ex.header("Origin");
+    if (!origin.empty() && origin != origin_)
+        return false;
+    return auth::equal_in_constant_time(ex.header("X-CSRF-Token"), csrf_for(session));
+}
+
+bool App::take_send_token(const std::string& session) {
+    const double per_minute = static_cast<double>(config_.get_int("web", "messages_per_minute"));
+    const auto now = std::chrono::steady_clock::now();
+    auto [it, fresh] = send_buckets_.try_emplace(session, Bucket{per_minute, now});
+    Bucket& b = it->second;
+    const double minutes = std::chrono::duration<double>(now - b.at).count() / 60.0;
+    b.tokens = std::min(per_minute, b.tokens + minutes * per_minute);
+    b.at = now;
+    if (b.tokens < 1.0)
+        return false;
+    b.tokens -= 1.0;
+    return true;
+}
+
+const std::string* App::static_file(const std::string& name, std::string& type) const {
+    auto it = static_files_.find(name);
+    if (it == static_files_.end())
+        return nullptr;
+    type = it->second.second;
+    return &it->second.first;
+}
+
+void App::add_stream(int64_t chat, const std::shared_ptr<UserStream>& stream) {
+    streams_by_chat_[chat].push_back(stream);
+    std::weak_ptr<UserStream> weak = stream;
+    stream->out->on_closed = [this, chat, weak] {
+        auto& list = streams_by_chat_[chat];
+        std::erase_if(list, [&](const auto& s) { return s == weak.lock() || !s->out->open(); });
+        if (list.empty()) {
+            streams_by_chat_.erase(chat);
+            chatd_.request("unsubscribe", {{"chat", chat}}, [](const ipc::Reply&) {});
+        }
+    };
+}
+
+size_t App::streams_of_session(const std::string& session) const {
+    auto it = streams_by_session_.find(session);
+    return it == streams_by_session_.end() ? 0 : static_cast<size_t>(it->second);
+}
+
+void App::count_session_stream(const std::string& session, int delta) {
+    int& n = streams_by_session_[session];
+    n += delta;
+    if (n <= 0)
+        streams_by_session_.erase(session);
+}
+
+void App::on_chatd_event(const proto::json& event) {
+    const std::string kind = event.value("event", "");
+    const int64_t chat = event.value("chat", proto::json()).is_object()
+                             ? event["chat"].value("id", int64_t{0})
+                             : event.value("chat", int64_t{0});
+    auto it = streams_by_chat_.find(chat);
+    if (it == streams_by_chat_.end())
+        return;
+    // Copied: a send may close a stream, which edits the list.
+    const auto streams = it->second;
+    if (kind == "message") {
+        const proto::json& m = event["message"];
+        const int64_t id = m.value("id", int64_t{0});
+        const std::string line = sse_event("message", m, id);
+        for (const auto& s : streams)
+            if (id > s->last_id && s->out->send(line))
+                s->last_id = id;
+    } else if (kind == "chat") {
+        const std::string line = sse_event("state", event["chat"]);
+        const bool ended = !is_open_state(event["chat"]);
+        for (const auto& s : streams) {
+            s->out->send(line);
+            if (ended)
+                s->out->close();
+        }
+    }
+}
+
+void App::on_chatd_state(bool connected) {
+    if (!connected)
+        return;
+    // chatd forgot our subscriptions: follow each chat again and send what
+    // the streams missed meanwhile, by id, so nothing arrives twice.
+    for (auto& [chat, streams] : streams_by_chat_) {
+        if (streams.empty())
+            continue;
+        const std::string session = streams.front()->session;
+        const int64_t chat_id = chat;
+        chatd_.request("user_subscribe", {{"session", session}}, [](const ipc::Reply&) {});
+        chatd_.request("user_show", {{"session", session}}, [this, chat_id](const ipc::Reply& r) {
+            auto it = streams_by_chat_.find(chat_id);
+            if (it == streams_by_chat_.end())
+                return;
+            if (!r.ok) {
+                for (const auto& s : std::vector(it->second))
+                    s->out->close();
+                return;
+            }
+            for (const proto::json& m : r.result["messages"])
+                on_chatd_event({{"event", "message"}, {"chat", chat_id}, {"message", m}});
+            on_chatd_event({{"event", "chat"}, {"chat", r.result["chat"]}});
+        });
+    }
+}
+
+void App::heartbeat() {
+    // A comment line: browsers ignore it; a browser that left makes the
+    // write fail, which is how a departure is noticed (recipe pitfall 4).
+    for (auto& [chat, streams] : streams_by_chat_)
+        for (const auto& s : std::vector(streams))
+            s->out->send(": keep-alive\n\n");
+    const auto stale = std::chrono::steady_clock::now() - std::chrono::minutes(2);
+    std::erase_if(send_buckets_, [&](const auto& kv) { return kv.second.at < stale; });
+}
+
+} // namespace rtchat::webd

@@ -1,0 +1,101 @@
+#pragma once
+// chat-webd: web pages for users (and, later, the CO console), in front of
+// chatd. It holds no RT or XMPP credentials: everything it may do, it asks
+// chatd to do for a browser session, and chatd checks the session.
+
+#include "config/config.hpp"
+#include "ipc/async_client.hpp"
+#include "ipc/event_loop.hpp"
+#include "proto/protocol.hpp"
+#include "web/http_server.hpp"
+#include "web/templates.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace rtchat::webd {
+
+using ExchangePtr = std::shared_ptr<web::Exchange>;
+
+/// One browser tab's event stream, for one chat.
+struct UserStream {
+    std::shared_ptr<web::EventStream> out;
+    std::string session; ///< to follow the chat again after chatd restarts
+    int64_t last_id = 0; ///< the newest message id it has been sent
+};
+
+class App {
+public:
+    App(const config::Config& config, ipc::EventLoop& loop);
+
+    void start();
+    void stop();
+
+    // For the routes (route_*.cpp).
+    const config::Config& config() const { return config_; }
+    ipc::AsyncClient& chatd() { return chatd_; }
+    web::Response page(unsigned status, const std::string& name, web::TemplateData data) const;
+    web::Response error_page(unsigned status, const std::string& heading,
+                             const std::string& message, const std::string& hint = {}) const;
+    /// The browser's session token from its cookie, if it has a well-formed one.
+    std::string session_of(const web::Exchange& ex) const;
+    std::string session_cookie(const std::string& token, int64_t expires_at_ms) const;
+    /// The CSRF token for pages of a session: derived from the (secret,
+    /// HttpOnly) session token, so a page of another origin cannot know it.
+    std::string csrf_for(const std::string& session) const;
+    /// True for a POST that carries the session's CSRF token and, when the
+    /// browser names one, our own origin.
+    bool csrf_ok(const web::Exchange& ex, const std::string& session) const;
+    /// Counts a message against the session's rate; false when over it.
+    bool take_send_token(const std::string& session);
+    const web::Headers& page_headers() const { return page_headers_; }
+    const std::string* static_file(const std::string& name, std::string& type) const;
+
+    /// Starts following `chat` for a new stream; the stream gets events
+    /// with ids above its last_id.
+    void add_stream(int64_t chat, const std::shared_ptr<UserStream>& stream);
+    size_t streams_of_session(const std::string& session) const;
+    void count_session_stream(const std::string& session, int delta);
+
+private:
+    void route(const ExchangePtr& ex);
+    void on_chatd_event(const proto::json& event);
+    void on_chatd_state(bool connected);
+    void heartbeat();
+
+    config::Config config_;
+    ipc::EventLoop& loop_;
+    ipc::AsyncClient chatd_;
+    web::Templates templates_;
+    web::HttpServer http_;
+    web::Headers page_headers_;
+    std::string origin_;
+    bool secure_cookies_;
+    std::map<std::string, std::pair<std::string, std::string>> static_files_;
+    std::unordered_map<int64_t, std::vector<std::shared_ptr<UserStream>>> streams_by_chat_;
+    std::unordered_map<std::string, int> streams_by_session_;
+    struct Bucket {
+        double tokens;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::unordered_map<std::string, Bucket> send_buckets_;
+};
+
+// Routes, one file each.
+void route_landing(App& app, const ExchangePtr& ex);
+void route_guest_link(App& app, const ExchangePtr& ex, const std::string& token);
+void route_chat_page(App& app, const ExchangePtr& ex);
+void route_chat_send(App& app, const ExchangePtr& ex);
+void route_chat_events(App& app, const ExchangePtr& ex);
+
+/// One Server-Sent Event; `data` goes on one line (JSON escapes newlines).
+std::string sse_event(std::string_view event, const proto::json& data, int64_t id = 0);
+
+/// An HTTP status for an error chatd returned.
+unsigned http_status_for(proto::ErrorCode code);
+
+} // namespace rtchat::webd

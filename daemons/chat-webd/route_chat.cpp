@@ -1,0 +1,73 @@
+// /chat: the user's page, and /chat/send, what they type.
+
+#include "app.hpp"
+
+#include "log/log.hpp"
+
+namespace rtchat::webd {
+namespace {
+
+web::Response no_session(const App& app) {
+    return app.error_page(403, "No chat open in this browser",
+                          "This chat has ended, or this browser has not opened it.",
+                          "Use the link you were sent, or ask IT support for a new one.");
+}
+
+web::Response json_error(unsigned status, const std::string& message) {
+    return web::Response::json(status, proto::json{{"error", message}}.dump());
+}
+
+} // namespace
+
+void route_chat_page(App& app, const ExchangePtr& ex) {
+    const std::string session = app.session_of(*ex);
+    if (session.empty())
+        return ex->respond(no_session(app));
+    app.chatd().request(
+        "user_show", {{"session", session}}, [&app, ex, session](const ipc::Reply& r) {
+            if (!r.ok)
+                return ex->respond(
+                    r.code == proto::ErrorCode::unavailable
+                        ? app.error_page(503, "The chat is unavailable",
+                                         "The chat service cannot be reached just now.",
+                                         "Please reload in a minute.")
+                        : no_session(app));
+            const proto::json& chat = r.result["chat"];
+            web::TemplateData data;
+            data.set("title", "Chat with IT support");
+            data.set("body_class", "chat");
+            data.set("script", "chat.js");
+            data.set("csrf", app.csrf_for(session));
+            data.set("co", chat.value("co", "IT support"));
+            data.set("user", chat.value("user", ""));
+            data.set("max_message_bytes", app.config().get("chatd", "max_message_bytes"));
+            ex->respond(app.page(200, "chat.html", data));
+        });
+}
+
+void route_chat_send(App& app, const ExchangePtr& ex) {
+    const std::string session = app.session_of(*ex);
+    if (session.empty())
+        return ex->respond(
+            json_error(403, "this chat has ended or this browser has not opened it"));
+    if (!app.csrf_ok(*ex, session)) {
+        log::warning("csrf_refused", {{"peer", ex->peer_address()}});
+        return ex->respond(json_error(403, "the page is out of date; reload it and try again"));
+    }
+    if (ex->body_too_large())
+        return ex->respond(json_error(413, "the message is too long"));
+    const proto::json body = proto::json::parse(ex->body(), nullptr, false);
+    if (!body.is_object() || !body.contains("text") || !body["text"].is_string())
+        return ex->respond(json_error(400, "expected {\"text\": \"…\"}"));
+    if (!app.take_send_token(session))
+        return ex->respond(json_error(429, "you are sending too fast; wait a moment"));
+    app.chatd().request(
+        "user_say", {{"session", session}, {"text", body["text"]}}, [ex](const ipc::Reply& r) {
+            if (!r.ok)
+                return ex->respond(json_error(http_status_for(r.code), r.message));
+            ex->respond(
+                web::Response::json(200, proto::json{{"message", r.result["message"]}}.dump()));
+        });
+}
+
+} // namespace rtchat::webd

@@ -1,0 +1,63 @@
+// /chat/events: the Server-Sent Events stream of the user's chat. A
+// reconnecting browser sends Last-Event-ID (the id of the last message it
+// got) and receives only what came after, each message once.
+
+#include "app.hpp"
+
+#include <charconv>
+
+namespace rtchat::webd {
+namespace {
+
+int64_t last_event_id(const web::Exchange& ex) {
+    const std::string text = ex.header("Last-Event-ID");
+    int64_t id = 0;
+    std::from_chars(text.data(), text.data() + text.size(), id);
+    return id > 0 ? id : 0;
+}
+
+} // namespace
+
+void route_chat_events(App& app, const ExchangePtr& ex) {
+    const std::string session = app.session_of(*ex);
+    if (session.empty())
+        return ex->respond(web::Response::text(403, "no chat session\n"));
+    if (app.streams_of_session(session) >=
+        static_cast<size_t>(app.config().get_int("web", "max_streams_per_session")))
+        return ex->respond(web::Response::text(429, "too many open chat windows\n"));
+    const int64_t after = last_event_id(*ex);
+
+    // Follow the chat first, then read it: every message is then either in
+    // what user_show returns or in an event after that reply (one ordered
+    // connection), and ids keep the two from overlapping.
+    app.chatd().request("user_subscribe", {{"session", session}}, [](const ipc::Reply&) {});
+    app.chatd().request(
+        "user_show", {{"session", session}}, [&app, ex, session, after](const ipc::Reply& r) {
+            if (!r.ok)
+                return ex->respond(web::Response::text(http_status_for(r.code), r.message + "\n"));
+            auto stream = std::make_shared<UserStream>();
+            stream->session = session;
+            stream->last_id = after;
+            stream->out = ex->stream({{"Cache-Control", "no-store"}});
+            // The browser waits this long before reconnecting after a drop.
+            stream->out->send("retry: 2000\n\n");
+            for (const proto::json& m : r.result["messages"]) {
+                const int64_t id = m.value("id", int64_t{0});
+                if (id > stream->last_id) {
+                    stream->out->send(sse_event("message", m, id));
+                    stream->last_id = id;
+                }
+            }
+            stream->out->send(sse_event("state", r.result["chat"]));
+            app.count_session_stream(session, 1);
+            app.add_stream(r.result["chat"].value("id", int64_t{0}), stream);
+            auto chained = std::move(stream->out->on_closed);
+            stream->out->on_closed = [&app, session, chained] {
+                app.count_session_stream(session, -1);
+                if (chained)
+                    chained();
+            };
+        });
+}
+
+} // namespace rtchat::webd

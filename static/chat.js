@@ -1,0 +1,97 @@
+// The user's chat page: messages arrive by Server-Sent Events (the browser
+// reconnects by itself and resumes after the last event id it saw); what the
+// user types is posted with the page's CSRF token. Text is always inserted
+// with textContent, never as markup.
+'use strict';
+
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const list = document.getElementById('messages');
+  const status = document.getElementById('status');
+  const form = document.getElementById('composer');
+  const text = document.getElementById('text');
+  const button = form.querySelector('button');
+  const me = list.dataset.me;
+  const seen = new Set();
+  let ended = false;
+
+  function clock(ms) {
+    return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function show(m) {
+    if (seen.has(m.id)) return;
+    seen.add(m.id);
+    const item = document.createElement('li');
+    if (m.role === 'user') item.classList.add('mine');
+    const meta = document.createElement('span');
+    meta.className = 'meta';
+    meta.textContent = (m.role === 'user' ? 'You' : m.author) + ' · ' + clock(m.at);
+    const body = document.createElement('span');
+    body.className = 'body';
+    body.textContent = m.body;
+    item.append(meta, body);
+    list.append(item);
+    item.scrollIntoView({ block: 'end' });
+  }
+
+  function end(message) {
+    ended = true;
+    status.textContent = message;
+    text.disabled = true;
+    button.disabled = true;
+  }
+
+  const events = new EventSource('/chat/events');
+  events.addEventListener('open', () => { if (!ended) status.textContent = ''; });
+  events.addEventListener('error', () => {
+    if (!ended) status.textContent = 'Connection lost; reconnecting…';
+  });
+  events.addEventListener('message', (e) => show(JSON.parse(e.data)));
+  events.addEventListener('state', (e) => {
+    const chat = JSON.parse(e.data);
+    if (chat.state !== 'invited' && chat.state !== 'active') {
+      events.close();
+      end('This chat has ended. Thank you! A transcript goes to your support ticket.');
+    }
+  });
+  events.addEventListener('ended', (e) => {
+    events.close();
+    end(JSON.parse(e.data).message);
+  });
+
+  async function send() {
+    const value = text.value;
+    if (!value.trim() || ended) return;
+    button.disabled = true;
+    try {
+      const reply = await fetch('/chat/send', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ text: value }),
+        credentials: 'same-origin',
+      });
+      const result = await reply.json().catch(() => ({}));
+      if (reply.ok) {
+        text.value = '';
+        if (result.message) show(result.message);
+        status.textContent = '';
+      } else {
+        status.textContent = 'Not sent: ' + (result.error || reply.statusText);
+      }
+    } catch (err) {
+      status.textContent = 'Not sent: the connection failed; please try again.';
+    } finally {
+      button.disabled = ended;
+      text.focus();
+    }
+  }
+
+  form.addEventListener('submit', (e) => { e.preventDefault(); send(); });
+  text.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  });
+})();
