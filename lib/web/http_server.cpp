@@ -281,9 +281,12 @@ void HttpServer::start() {
     loop_.add_prepare([this]() -> int {
         if (!daemon_)
             return -1;
-        if (run_needed_)
-            run();
+        // MHD's timeout says when MHD_run is due even without socket
+        // activity (a resumed connection, buffered data, an idle timeout);
+        // when it is due now, run it rather than spin on a zero wait.
         MHD_UNSIGNED_LONG_LONG timeout = 0;
+        if (run_needed_ || (MHD_get_timeout(daemon_, &timeout) == MHD_YES && timeout == 0))
+            run();
         if (MHD_get_timeout(daemon_, &timeout) != MHD_YES)
             return -1;
         return static_cast<int>(std::min<MHD_UNSIGNED_LONG_LONG>(timeout, 60000));
