@@ -42,10 +42,42 @@
     button.disabled = true;
   }
 
+  const presence = document.getElementById('co-presence');
+  const coName = document.getElementById('co-name').textContent;
+  const presenceText = {
+    online: `${coName} is online`,
+    gone: `${coName} is not following the chat just now; they will see your messages when they are back`,
+  };
+
+  function tellPresence(state) {
+    const body = JSON.stringify({ state, csrf });
+    if (state === 'gone') {
+      navigator.sendBeacon('/chat/presence', new Blob([body], { type: 'application/json' }));
+      return;
+    }
+    fetch('/chat/presence', {
+      method: 'POST', body, credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    }).catch(() => {});
+  }
+
   const events = new EventSource('/chat/events');
+  events.addEventListener('presence', (e) => {
+    const p = JSON.parse(e.data);
+    presence.dataset.state = p.state;
+    presence.textContent = presenceText[p.state] || presenceText.gone;
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!ended) tellPresence(document.visibilityState === 'visible' ? 'visible' : 'hidden');
+  });
+  window.addEventListener('pagehide', () => { if (!ended) tellPresence('gone'); });
   events.addEventListener('open', () => { if (!ended) status.textContent = ''; });
   events.addEventListener('error', () => {
-    if (!ended) status.textContent = 'Connection lost; reconnecting…';
+    if (ended) return;
+    if (events.readyState === EventSource.CLOSED)
+      end('This chat is no longer available in this browser. Use your link again or ask IT support.');
+    else
+      status.textContent = 'Connection lost; reconnecting…';
   });
   events.addEventListener('message', (e) => show(JSON.parse(e.data)));
   events.addEventListener('state', (e) => {

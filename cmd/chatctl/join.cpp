@@ -21,6 +21,8 @@ bool show_event(const proto::json& event) {
     const std::string kind = event.value("event", "");
     if (kind == "message") {
         std::cout << format_message(event["message"]) << std::endl;
+    } else if (kind == "presence" && event.value("who", "") == "user") {
+        std::cout << "-- the user is " << event.value("state", "?") << std::endl;
     } else if (kind == "chat") {
         const proto::json& chat = event["chat"];
         const std::string state = chat.value("state", "");

@@ -18,6 +18,7 @@ void set_show_command(CLI::App& app, Context& ctx) {
             return;
         }
         std::cout << format_chat_header(result["chat"]);
+        std::cout << "  user is: " << result.value("user_presence", "unknown") << "\n";
         const proto::json& messages = result["messages"];
         std::cout << "  messages: " << messages.size() << "\n";
         if (!messages.empty())

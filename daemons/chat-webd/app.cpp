@@ -119,6 +119,8 @@ void App::route(const ExchangePtr& ex) {
         return route_chat_events(*this, ex);
     if (path == "/chat/send" && method == "POST")
         return route_chat_send(*this, ex);
+    if (path == "/chat/presence" && method == "POST")
+        return route_chat_presence(*this, ex);
     if (path == "/" && get)
         return route_landing(*this, ex);
     if (path == "/healthz" && get)
@@ -218,9 +220,20 @@ size_t App::streams_of_session(const std::string& session) const {
 
 void App::count_session_stream(const std::string& session, int delta) {
     int& n = streams_by_session_[session];
+    const int before = n;
     n += delta;
-    if (n <= 0)
+    // The first tab open makes the user online; the last one closed, gone.
+    if (before == 0 && n > 0)
+        report_presence(session, "online");
+    if (n <= 0) {
         streams_by_session_.erase(session);
+        report_presence(session, "gone");
+    }
+}
+
+void App::report_presence(const std::string& session, const std::string& state) {
+    chatd_.request("user_presence", {{"session", session}, {"state", state}},
+                   [](const ipc::Reply&) {});
 }
 
 void App::on_chatd_event(const proto::json& event) {
@@ -240,6 +253,11 @@ void App::on_chatd_event(const proto::json& event) {
         for (const auto& s : streams)
             if (id > s->last_id && s->out->send(line))
                 s->last_id = id;
+    } else if (kind == "presence" && event.value("who", "") == "co") {
+        const std::string line = sse_event(
+            "presence", {{"state", event.value("state", "")}, {"name", event.value("name", "")}});
+        for (const auto& s : streams)
+            s->out->send(line);
     } else if (kind == "chat") {
         const std::string line = sse_event("state", event["chat"]);
         const bool ended = !is_open_state(event["chat"]);

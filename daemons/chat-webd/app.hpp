@@ -60,6 +60,8 @@ public:
     void add_stream(int64_t chat, const std::shared_ptr<UserStream>& stream);
     size_t streams_of_session(const std::string& session) const;
     void count_session_stream(const std::string& session, int delta);
+    /// Tells chatd how the user's page is: online, away or gone.
+    void report_presence(const std::string& session, const std::string& state);
 
 private:
     void route(const ExchangePtr& ex);
@@ -91,6 +93,7 @@ void route_guest_link(App& app, const ExchangePtr& ex, const std::string& token)
 void route_chat_page(App& app, const ExchangePtr& ex);
 void route_chat_send(App& app, const ExchangePtr& ex);
 void route_chat_events(App& app, const ExchangePtr& ex);
+void route_chat_presence(App& app, const ExchangePtr& ex);
 
 /// One Server-Sent Event; `data` goes on one line (JSON escapes newlines).
 std::string sse_event(std::string_view event, const proto::json& data, int64_t id = 0);

@@ -70,4 +70,33 @@ void route_chat_send(App& app, const ExchangePtr& ex) {
         });
 }
 
+// The page reports whether it is seen: {"state": "visible" | "hidden" |
+// "gone"}. A page being closed sends this with navigator.sendBeacon, which
+// cannot set headers, so the CSRF token may come in the body instead.
+void route_chat_presence(App& app, const ExchangePtr& ex) {
+    const std::string session = app.session_of(*ex);
+    if (session.empty())
+        return ex->respond(json_error(403, "no chat session"));
+    const proto::json body = proto::json::parse(ex->body(), nullptr, false);
+    if (!body.is_object() || !body.contains("state") || !body["state"].is_string())
+        return ex->respond(json_error(400, "expected {\"state\": \"visible\"}"));
+    const bool token_in_body = body.contains("csrf") && body["csrf"].is_string() &&
+                               body["csrf"].get<std::string>() == app.csrf_for(session);
+    if (!token_in_body && !app.csrf_ok(*ex, session))
+        return ex->respond(json_error(403, "the page is out of date; reload it"));
+    const std::string state = body["state"];
+    if (state != "visible" && state != "hidden" && state != "gone")
+        return ex->respond(json_error(400, "state must be visible, hidden or gone"));
+    // With no stream open the user is gone whatever the page says; a tab
+    // that closes while another stays open leaves the user online.
+    const size_t open_tabs = app.streams_of_session(session);
+    std::string presence = "online";
+    if (open_tabs == 0 || (state == "gone" && open_tabs <= 1))
+        presence = "gone";
+    else if (state == "hidden")
+        presence = "away";
+    app.report_presence(session, presence);
+    ex->respond(web::Response::json(200, "{}"));
+}
+
 } // namespace rtchat::webd

@@ -49,6 +49,9 @@ void route_chat_events(App& app, const ExchangePtr& ex) {
                 }
             }
             stream->out->send(sse_event("state", r.result["chat"]));
+            stream->out->send(sse_event(
+                "presence", {{"state", r.result.value("co_online", false) ? "online" : "gone"},
+                             {"name", r.result["chat"].value("co", "")}}));
             app.count_session_stream(session, 1);
             app.add_stream(r.result["chat"].value("id", int64_t{0}), stream);
             auto chained = std::move(stream->out->on_closed);

@@ -36,6 +36,7 @@ constexpr std::array ops{
     Op{"user_show", &handle_user_show, Who::web},
     Op{"user_say", &handle_user_say, Who::web},
     Op{"user_subscribe", &handle_user_subscribe, Who::web},
+    Op{"user_presence", &handle_user_presence, Who::web},
 };
 
 const Op* find_op(std::string_view name) {

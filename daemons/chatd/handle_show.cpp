@@ -11,7 +11,9 @@ proto::json handle_show(Call& call) {
     proto::json messages = proto::json::array();
     for (const store::Message& m : store.messages(chat_id))
         messages.push_back(proto::to_json(m));
-    return proto::json{{"chat", std::move(chat)}, {"messages", std::move(messages)}};
+    return proto::json{{"chat", std::move(chat)},
+                       {"messages", std::move(messages)},
+                       {"user_presence", call.server.user_presence(chat_id)}};
 }
 
 } // namespace rtchat::chatd

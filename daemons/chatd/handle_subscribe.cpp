@@ -13,12 +13,16 @@ proto::json handle_subscribe(Call& call) {
         if (call.body.contains("after"))
             throw proto::ProtocolError(proto::ErrorCode::bad_request, "\"after\" needs \"chat\"");
         call.client.watches_all = true;
+        call.server.co_presence_may_have_changed(call.client.name);
         return proto::json{{"chat", nullptr}};
     }
     store::Store& store = call.server.store();
     store::Chat chat = store.get_chat(*chat_id);
     call.client.watched_chats.insert(*chat_id);
-    proto::json result{{"chat", proto::to_json(chat)}};
+    if (call.client.co)
+        call.server.co_presence_may_have_changed(call.client.name);
+    proto::json result{{"chat", proto::to_json(chat)},
+                       {"user_presence", call.server.user_presence(chat.id)}};
     if (auto after = call.body.find("after");
         after != call.body.end() && after->is_number_integer()) {
         // The backlog goes out before the reply; live events can only follow it.
@@ -41,6 +45,8 @@ proto::json handle_unsubscribe(Call& call) {
         call.client.watches_all = false;
         call.client.watched_chats.clear();
     }
+    if (call.client.co)
+        call.server.co_presence_may_have_changed(call.client.name);
     return proto::json::object();
 }
 

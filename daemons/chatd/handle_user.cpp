@@ -45,8 +45,22 @@ proto::json handle_user_show(Call& call) {
     proto::json messages = proto::json::array();
     for (const store::Message& m : store.messages(ws.chat_id))
         messages.push_back(proto::to_json(m));
-    return proto::json{{"chat", proto::to_user_json(store.get_chat(ws.chat_id))},
-                       {"messages", std::move(messages)}};
+    const store::Chat chat = store.get_chat(ws.chat_id);
+    return proto::json{{"chat", proto::to_user_json(chat)},
+                       {"messages", std::move(messages)},
+                       {"co_online", call.server.co_online(chat)}};
+}
+
+// The web tells how the user's page is: open and seen (online), open in the
+// background (away), or closed (gone).
+proto::json handle_user_presence(Call& call) {
+    const store::WebSession ws = session_of(call);
+    const std::string state = proto::require_string(call.body, "state");
+    if (state != "online" && state != "away" && state != "gone")
+        throw proto::ProtocolError(proto::ErrorCode::bad_request,
+                                   "\"state\" must be online, away or gone");
+    call.server.set_user_presence(ws.chat_id, state);
+    return proto::json::object();
 }
 
 proto::json handle_user_say(Call& call) {

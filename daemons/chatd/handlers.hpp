@@ -29,5 +29,6 @@ proto::json handle_redeem(Call& call);
 proto::json handle_user_show(Call& call);
 proto::json handle_user_say(Call& call);
 proto::json handle_user_subscribe(Call& call);
+proto::json handle_user_presence(Call& call);
 
 } // namespace rtchat::chatd

@@ -170,7 +170,12 @@ void Server::drop(uint64_t id, std::string_view reason) {
         return;
     loop_.remove(it->second.reg);
     log::debug("client_dropped", {{"client", id}, {"reason", reason}});
+    const bool was_following_co =
+        it->second.co && (it->second.watches_all || !it->second.watched_chats.empty());
+    const std::string name = it->second.name;
     clients_.erase(it);
+    if (was_following_co && listener_)
+        co_presence_may_have_changed(name);
     if (accept_paused_ && listener_) {
         accept_paused_ = false;
         loop_.modify(listener_reg_, EPOLLIN);
@@ -192,6 +197,46 @@ void Server::publish_chat(const store::Chat& chat) {
     for (auto& [id, client] : clients_)
         if (client.watches_all || client.watched_chats.contains(chat.id))
             send_to(client, client.co ? full : for_user);
+}
+
+const std::string& Server::user_presence(int64_t chat_id) const {
+    static const std::string unknown = "unknown";
+    auto it = user_presence_.find(chat_id);
+    return it == user_presence_.end() ? unknown : it->second;
+}
+
+void Server::set_user_presence(int64_t chat_id, const std::string& state) {
+    std::string& current = user_presence_[chat_id];
+    if (current == state)
+        return;
+    current = state;
+    log::info("presence", {{"chat", chat_id}, {"who", "user"}, {"state", state}});
+    publish(chat_id,
+            proto::event_line("presence", {{"chat", chat_id}, {"who", "user"}, {"state", state}}));
+}
+
+bool Server::co_online(const store::Chat& chat) const {
+    for (const auto& [id, client] : clients_)
+        if (client.co && client.name == chat.created_by &&
+            (client.watches_all || client.watched_chats.contains(chat.id)))
+            return true;
+    return false;
+}
+
+void Server::co_presence_may_have_changed(const std::string& co) {
+    for (const store::Chat& chat : store_.list_chats(false)) {
+        if (chat.created_by != co)
+            continue;
+        const bool online = co_online(chat);
+        auto [it, fresh] = co_online_sent_.try_emplace(chat.id, !online);
+        if (it->second == online)
+            continue;
+        it->second = online;
+        publish(chat.id, proto::event_line("presence", {{"chat", chat.id},
+                                                        {"who", "co"},
+                                                        {"name", co},
+                                                        {"state", online ? "online" : "gone"}}));
+    }
 }
 
 void Server::publish(int64_t chat_id, const std::string& line) {

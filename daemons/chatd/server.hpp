@@ -52,6 +52,16 @@ public:
     /// Queues a line for one client; drops the client if it fell too far behind.
     void send_to(Client& client, const std::string& line);
 
+    /// The user's presence in a chat as the web reports it: online, away,
+    /// gone, or unknown when no browser has opened it yet.
+    const std::string& user_presence(int64_t chat_id) const;
+    void set_user_presence(int64_t chat_id, const std::string& state);
+    /// True while the chat's CO follows it (chatctl join, a console, ...).
+    bool co_online(const store::Chat& chat) const;
+    /// Tells subscribers when a CO's following changed the answer of
+    /// co_online() for that CO's open chats.
+    void co_presence_may_have_changed(const std::string& co);
+
     const config::Config& config() const { return *config_; }
     store::Store& store() { return store_; }
     size_t client_count() const { return clients_.size(); }
@@ -75,6 +85,8 @@ private:
     uint64_t next_client_ = 1;
     std::set<uint64_t> to_drop_;
     std::set<uint64_t> dirty_;
+    std::map<int64_t, std::string> user_presence_;
+    std::map<int64_t, bool> co_online_sent_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -3,6 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+const join_ = join;
 import { Rtchat, browser, artefacts } from './harness.mjs';
 
 let rtchat;
@@ -165,4 +167,27 @@ test('the page works from the keyboard alone', async () => {
   await page.keyboard.press('Enter');
   await rtchat.until(() => rtchat.show(id).messages.length === 1, 'the message');
   assert.equal(rtchat.show(id).messages[0].body, 'typed without a mouse\nsecond line');
+});
+
+test('presence: the user sees whether the CO follows; the CO sees the tab close', async () => {
+  const { id, url } = rtchat.startChat('grace');
+  const { page } = await openChat(url);
+  const presence = page.locator('#co-presence');
+  await presence.and(page.locator('[data-state="gone"]')).waitFor();
+  assert.match(await presence.innerText(), /root is not following the chat just now/);
+  await rtchat.until(() => rtchat.chatctl('show', String(id)).includes('user is: online'), 'user online');
+
+  const join = spawn(process.env.CHATCTL, ['join', String(id)], { env: rtchat.env, stdio: ['pipe', 'pipe', 'inherit'] });
+  await presence.and(page.locator('[data-state="online"]')).waitFor();
+  assert.equal(await presence.innerText(), 'root is online');
+  await page.screenshot({ path: join_(artefacts, 'user-chat-co-online.png') });
+
+  const started = Date.now();
+  await page.close({ runBeforeUnload: true });
+  await rtchat.until(() => rtchat.chatctl('show', String(id)).includes('user is: gone'), 'user gone', 10000);
+  const seconds = (Date.now() - started) / 1000;
+  assert.ok(seconds < 5, `the CO saw the tab close after ${seconds} s`);
+
+  join.stdin.end('/quit\n');
+  await new Promise((ok) => join.once('exit', ok));
 });

@@ -133,15 +133,42 @@ std::string RawConnection::read_line(int timeout_ms) {
 }
 
 nlohmann::json RawConnection::read_json(int timeout_ms) {
+    if (!events_.empty()) {
+        nlohmann::json e = std::move(events_.front());
+        events_.pop_front();
+        return e;
+    }
     std::string line = read_line(timeout_ms);
     if (line.empty())
         return nullptr;
     return nlohmann::json::parse(line);
 }
 
+nlohmann::json RawConnection::read_event(const std::string& name, int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              deadline - std::chrono::steady_clock::now())
+                              .count();
+        if (left <= 0)
+            return nullptr;
+        nlohmann::json j = read_json(static_cast<int>(left));
+        if (j.is_null() || j.value("event", "") == name)
+            return j;
+    }
+}
+
 nlohmann::json RawConnection::request(const nlohmann::json& body) {
     send(body.dump() + "\n");
-    return read_json();
+    for (;;) {
+        std::string line = read_line(5000);
+        if (line.empty())
+            return nullptr;
+        nlohmann::json j = nlohmann::json::parse(line);
+        if (!j.contains("event"))
+            return j;
+        events_.push_back(std::move(j));
+    }
 }
 
 bool RawConnection::closed_by_peer(int timeout_ms) {

@@ -2,6 +2,7 @@
 // A real chatd in a temporary folder, with a generated configuration, and a
 // raw socket connection to speak the protocol byte for byte.
 
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <sys/types.h>
@@ -45,8 +46,12 @@ public:
     void send(const std::string& bytes);
     /// The next line, or "" after `timeout_ms` or when the peer closed.
     std::string read_line(int timeout_ms = 5000);
+    /// The next line as JSON (an event kept aside by request() first), or null.
     nlohmann::json read_json(int timeout_ms = 5000);
-    /// Sends one request and returns the next line as JSON.
+    /// The next event named `name`, skipping others; null after the timeout.
+    nlohmann::json read_event(const std::string& name, int timeout_ms = 5000);
+    /// Sends one request and returns its reply; events that arrive first
+    /// are kept for read_json() and read_event().
     nlohmann::json request(const nlohmann::json& body);
     /// True once the peer has closed the connection.
     bool closed_by_peer(int timeout_ms = 2000);
@@ -55,6 +60,7 @@ public:
 private:
     int fd_ = -1;
     std::string buffer_;
+    std::deque<nlohmann::json> events_;
 };
 
 /// What a process running as another user got from chatd.

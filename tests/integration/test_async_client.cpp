@@ -56,8 +56,14 @@ TEST(AsyncClient, RepliesAndEventsArriveThroughTheLoop) {
 
     RawConnection co(chatd.socket());
     co.request({{"id", 1}, {"op", "say"}, {"chat", chat}, {"text", "hello loop"}});
-    ASSERT_TRUE(run_until(loop, [&] { return !events.empty(); }));
-    EXPECT_EQ(events[0]["message"]["body"], "hello loop");
+    auto said = [&] {
+        for (const json& e : events)
+            if (e["event"] == "message")
+                return e;
+        return json();
+    };
+    ASSERT_TRUE(run_until(loop, [&] { return !said().is_null(); }));
+    EXPECT_EQ(said()["message"]["body"], "hello loop");
 
     std::optional<Reply> refused;
     client.request("show", {{"chat", 999}}, [&](const Reply& r) { refused = r; });

@@ -136,7 +136,7 @@ TEST(ChatdProtocol, EventsFanOutToSubscribersOnce) {
         co.request({{"id", 2}, {"op", "say"}, {"chat", chat}, {"text", "<b>hi</b> & \"you\""}});
     const int64_t message_id = said["result"]["message"]["id"];
     for (RawConnection* c : {&watcher, &all}) {
-        json e = c->read_json();
+        json e = c->read_event("message");
         EXPECT_EQ(e["event"], "message");
         EXPECT_EQ(e["chat"], chat);
         EXPECT_EQ(e["message"]["id"], message_id);
@@ -146,12 +146,12 @@ TEST(ChatdProtocol, EventsFanOutToSubscribersOnce) {
     // Another chat's message reaches the all-chats watcher only.
     const int64_t other = start_chat(co, "bob");
     co.request({{"id", 3}, {"op", "say"}, {"chat", other}, {"text", "elsewhere"}});
-    EXPECT_EQ(all.read_json()["event"], "chat");
-    EXPECT_EQ(all.read_json()["message"]["body"], "elsewhere");
+    EXPECT_EQ(all.read_event("chat")["event"], "chat");
+    EXPECT_EQ(all.read_event("message")["message"]["body"], "elsewhere");
     EXPECT_EQ(watcher.read_line(300), "") << "an unrelated event reached a chat subscriber";
 
     co.request({{"id", 4}, {"op", "close"}, {"chat", chat}});
-    json closed = watcher.read_json();
+    json closed = watcher.read_event("chat");
     EXPECT_EQ(closed["event"], "chat");
     EXPECT_EQ(closed["chat"]["state"], "closed");
 }
@@ -170,7 +170,7 @@ TEST(ChatdProtocol, SubscribeAfterReplaysWhatWasMissed) {
     late.send(json{{"id", 1}, {"op", "subscribe"}, {"chat", chat}, {"after", ids[1]}}.dump() +
               "\n");
     for (int i = 2; i < 5; ++i) {
-        json e = late.read_json();
+        json e = late.read_event("message");
         EXPECT_EQ(e["message"]["id"], ids[static_cast<size_t>(i)]);
     }
     json reply = late.read_json();

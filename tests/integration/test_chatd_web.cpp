@@ -55,7 +55,7 @@ TEST_F(ChatdWeb, UserSpendsTheLinkOnceAndChatsWithTheCo) {
     EXPECT_FALSE(replies[0]["result"]["chat"].contains("rt_ticket"))
         << "the user saw the chat's internals";
     // The CO hears that the user arrived.
-    json arrived = co.read_json();
+    json arrived = co.read_event("chat");
     EXPECT_EQ(arrived["event"], "chat");
     EXPECT_EQ(arrived["chat"]["state"], "active");
 
@@ -72,7 +72,7 @@ TEST_F(ChatdWeb, UserSpendsTheLinkOnceAndChatsWithTheCo) {
     EXPECT_EQ(replies[2]["result"]["messages"][0]["role"], "user");
     EXPECT_EQ(replies[2]["result"]["messages"][0]["author"], "alice");
 
-    json heard = co.read_json();
+    json heard = co.read_event("message");
     EXPECT_EQ(heard["event"], "message");
     EXPECT_EQ(heard["message"]["body"], "my printer is on fire");
 }
@@ -162,4 +162,51 @@ TEST_F(ChatdWeb, AClosedChatEndsItsSessions) {
         as_web_service(chatd.socket(),
                        {{{"id", 1}, {"op", "user_say"}, {"session", session}, {"text", "hello?"}}});
     EXPECT_EQ(replies.at(0)["error"]["message"], "this session is not valid or has ended");
+}
+
+TEST_F(ChatdWeb, PresenceTravelsBothWays) {
+    ChatdProcess chatd("", "web_user = nobody\n");
+    RawConnection starter(chatd.socket());
+    json started = starter.request({{"id", 1}, {"op", "start"}, {"user", "alice"}});
+    const int64_t chat = started["result"]["chat"]["id"];
+    const std::string session =
+        as_web_service(chatd.socket(),
+                       {{{"id", 1}, {"op", "redeem"}, {"token", token_of(started)}}})
+            .at(0)["result"]["session"];
+
+    // The CO follows the chat: the web side hears the CO is online.
+    RawConnection co(chatd.socket());
+    std::thread follower([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        co.request({{"id", 1}, {"op", "subscribe"}, {"chat", chat}});
+    });
+    auto heard = rtchat::test::requests_as(
+        65534, 65534, {}, chatd.socket(),
+        {{{"id", 1}, {"op", "user_subscribe"}, {"session", session}}}, false, 1);
+    follower.join();
+    ASSERT_EQ(heard.replies.size(), 2u);
+    EXPECT_EQ(heard.replies[1]["event"], "presence");
+    EXPECT_EQ(heard.replies[1]["who"], "co");
+    EXPECT_EQ(heard.replies[1]["state"], "online");
+    EXPECT_EQ(heard.replies[1]["name"], "root");
+
+    // The web reports the user's page; the CO hears each change once.
+    auto replies = as_web_service(
+        chatd.socket(),
+        {{{"id", 1}, {"op", "user_presence"}, {"session", session}, {"state", "online"}},
+         {{"id", 2}, {"op", "user_presence"}, {"session", session}, {"state", "online"}},
+         {{"id", 3}, {"op", "user_presence"}, {"session", session}, {"state", "away"}},
+         {{"id", 4}, {"op", "user_presence"}, {"session", session}, {"state", "asleep"}},
+         {{"id", 5}, {"op", "user_presence"}, {"session", session}, {"state", "gone"}}});
+    ASSERT_EQ(replies.size(), 5u);
+    EXPECT_EQ(replies[3]["error"]["message"], "\"state\" must be online, away or gone");
+    EXPECT_EQ(co.read_event("presence")["who"], "co") << "the CO hears their own presence first";
+    for (const char* state : {"online", "away", "gone"}) {
+        json e = co.read_event("presence");
+        EXPECT_EQ(e["who"], "user");
+        EXPECT_EQ(e["state"], state);
+    }
+    EXPECT_TRUE(co.read_event("presence", 200).is_null()) << "a repeated state was announced twice";
+    EXPECT_EQ(co.request({{"id", 2}, {"op", "show"}, {"chat", chat}})["result"]["user_presence"],
+              "gone");
 }
