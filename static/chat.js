@@ -87,10 +87,6 @@
       end('This chat has ended. Thank you! A transcript goes to your support ticket.');
     }
   });
-  events.addEventListener('ended', (e) => {
-    events.close();
-    end(JSON.parse(e.data).message);
-  });
 
   async function send() {
     const value = text.value;

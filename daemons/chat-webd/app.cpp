@@ -3,8 +3,10 @@
 #include "auth/token.hpp"
 #include "log/log.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace rtchat::webd {
@@ -23,7 +25,7 @@ web::ServerOptions server_options(const config::Config& cfg) {
     o.default_headers = {{"Content-Security-Policy", content_security_policy},
                          {"X-Content-Type-Options", "nosniff"},
                          {"X-Frame-Options", "DENY"},
-                         {"Referrer-Policy", "no-referrer"}};
+                         {"Referrer-Policy", "same-origin"}};
     return o;
 }
 
@@ -87,10 +89,21 @@ App::App(const config::Config& config, ipc::EventLoop& loop)
     , origin_(origin_of(config.get("web", "base_url")))
     , secure_cookies_(config.get("web", "base_url").starts_with("https://")) {
     page_headers_ = {{"Cache-Control", "no-store"}};
+    console_secret_ = auth::mint_token().token;
+    const std::string proxies = config.get("web", "trusted_proxies");
+    for (size_t start = 0; start <= proxies.size();) {
+        size_t comma = proxies.find(',', start);
+        if (comma == std::string::npos)
+            comma = proxies.size();
+        if (comma > start)
+            trusted_proxies_.push_back(proxies.substr(start, comma - start));
+        start = comma + 1;
+    }
     const std::filesystem::path static_dir =
         std::filesystem::path(config.get("web", "share_dir")) / "static";
     for (auto [name, type] : {std::pair{"rtchat.css", "text/css; charset=utf-8"},
-                              std::pair{"chat.js", "text/javascript; charset=utf-8"}})
+                              std::pair{"chat.js", "text/javascript; charset=utf-8"},
+                              std::pair{"co.js", "text/javascript; charset=utf-8"}})
         static_files_[name] = {read_file(static_dir / name), type};
 }
 
@@ -111,6 +124,25 @@ void App::route(const ExchangePtr& ex) {
     const std::string& path = ex->path();
     const std::string& method = ex->method();
     const bool get = method == "GET" || method == "HEAD";
+    // Only the site's proxy may say who is signed in: the same header from
+    // anywhere else is an attempt to impersonate someone.
+    if (!ex->header(config_.get("web", "user_header").c_str()).empty() &&
+        !from_trusted_proxy(*ex)) {
+        log::warning("user_header_refused", {{"peer", ex->peer_address()}});
+        return ex->respond(error_page(403, "Refused",
+                                      "This request names a user but does not come through the "
+                                      "site's sign-in."));
+    }
+    if (path == "/co" || path.starts_with("/co/")) {
+        const std::string co = co_of(*ex);
+        if (co.empty())
+            return ex->respond(error_page(401, "Sign in first",
+                                          "The console is for IT support staff signed in "
+                                          "through the site's login.",
+                                          "Open it through the site's address, not chat-webd's "
+                                          "own port."));
+        return route_co(*this, ex, co);
+    }
     if (path.starts_with("/c/") && (get || method == "POST"))
         return route_guest_link(*this, ex, path.substr(3));
     if (path == "/chat" && get)
@@ -165,6 +197,58 @@ std::string App::session_cookie(const std::string& token, int64_t expires_at_ms)
     const int64_t max_age = std::max<int64_t>(0, (expires_at_ms - now_ms) / 1000);
     return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
                        session_cookie_name, token, max_age, secure_cookies_ ? "; Secure" : "");
+}
+
+bool App::from_trusted_proxy(const web::Exchange& ex) const {
+    return std::find(trusted_proxies_.begin(), trusted_proxies_.end(), ex.peer_address()) !=
+           trusted_proxies_.end();
+}
+
+std::string App::co_of(const web::Exchange& ex) const {
+    if (!from_trusted_proxy(ex))
+        return {};
+    std::string user = ex.header(config_.get("web", "user_header").c_str());
+    if (const size_t at = user.find('@'); at != std::string::npos)
+        user.resize(at);
+    // A login name, nothing else: chatd checks it is a CO.
+    if (user.empty() || user.size() > 64 ||
+        user.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            std::string::npos)
+        return {};
+    return user;
+}
+
+std::string App::co_csrf_for(const std::string& co) const {
+    return auth::derive_token("rtchat co csrf", console_secret_ + '\0' + co);
+}
+
+bool App::co_csrf_ok(const web::Exchange& ex, const std::string& co) const {
+    const std::string origin = ex.header("Origin");
+    if (!origin.empty() && origin != origin_)
+        return false;
+    return auth::equal_in_constant_time(ex.header("X-CSRF-Token"), co_csrf_for(co));
+}
+
+void App::add_console_stream(const std::string& co, const std::shared_ptr<web::EventStream>& out) {
+    const bool first_of_co = std::none_of(console_streams_.begin(), console_streams_.end(),
+                                          [&](const auto& entry) { return entry.first == co; });
+    if (console_streams_.empty())
+        chatd_.request("subscribe", {{"as_co", co}}, [](const ipc::Reply&) {});
+    console_streams_.emplace_back(co, out);
+    if (first_of_co)
+        chatd_.request("co_presence", {{"as_co", co}, {"state", "online"}},
+                       [](const ipc::Reply&) {});
+    std::weak_ptr<web::EventStream> weak = out;
+    out->on_closed = [this, co, weak] {
+        std::erase_if(console_streams_, [&](const auto& entry) {
+            return entry.second == weak.lock() || !entry.second->open();
+        });
+        if (std::none_of(console_streams_.begin(), console_streams_.end(),
+                         [&](const auto& entry) { return entry.first == co; }))
+            chatd_.request("co_presence", {{"as_co", co}, {"state", "gone"}},
+                           [](const ipc::Reply&) {});
+    };
 }
 
 std::string App::csrf_for(const std::string& session) const {
@@ -222,9 +306,11 @@ void App::count_session_stream(const std::string& session, int delta) {
     int& n = streams_by_session_[session];
     const int before = n;
     n += delta;
-    // The first tab open makes the user online; the last one closed, gone.
-    if (before == 0 && n > 0)
+    // A tab opening makes the user online (again: a reload's old page may
+    // just have said "gone"); the last one closed, gone. chatd drops repeats.
+    if (delta > 0)
         report_presence(session, "online");
+    (void)before;
     if (n <= 0) {
         streams_by_session_.erase(session);
         report_presence(session, "gone");
@@ -238,6 +324,14 @@ void App::report_presence(const std::string& session, const std::string& state) 
 
 void App::on_chatd_event(const proto::json& event) {
     const std::string kind = event.value("event", "");
+    if (!console_streams_.empty()) {
+        proto::json data = kind == "message" ? event["message"]
+                           : kind == "chat"  ? event["chat"]
+                                             : event;
+        const std::string line = sse_event(kind, data);
+        for (const auto& [co, out] : std::vector(console_streams_))
+            out->send(line);
+    }
     const int64_t chat = event.value("chat", proto::json()).is_object()
                              ? event["chat"].value("id", int64_t{0})
                              : event.value("chat", int64_t{0});
@@ -272,28 +366,45 @@ void App::on_chatd_event(const proto::json& event) {
 void App::on_chatd_state(bool connected) {
     if (!connected)
         return;
-    // chatd forgot our subscriptions: follow each chat again and send what
-    // the streams missed meanwhile, by id, so nothing arrives twice.
+    // Consoles: follow every chat again and say again who has one open.
+    if (!console_streams_.empty()) {
+        chatd_.request("subscribe", {{"as_co", console_streams_.front().first}},
+                       [](const ipc::Reply&) {});
+        std::set<std::string> cos;
+        for (const auto& entry : console_streams_)
+            cos.insert(entry.first);
+        for (const std::string& co : cos)
+            chatd_.request("co_presence", {{"as_co", co}, {"state", "online"}},
+                           [](const ipc::Reply&) {});
+        for (const auto& entry : std::vector(console_streams_))
+            entry.second->send(sse_event("resync", proto::json::object()));
+    }
+    // chatd forgot our subscriptions and the users' presence: follow each
+    // chat again from the oldest message a stream of it has seen (chatd
+    // replays the rest as events; ids keep each message to once a stream),
+    // and say again who is here.
     for (auto& [chat, streams] : streams_by_chat_) {
         if (streams.empty())
             continue;
-        const std::string session = streams.front()->session;
+        int64_t oldest = streams.front()->last_id;
+        for (const auto& s : streams)
+            oldest = std::min(oldest, s->last_id);
         const int64_t chat_id = chat;
-        chatd_.request("user_subscribe", {{"session", session}}, [](const ipc::Reply&) {});
-        chatd_.request("user_show", {{"session", session}}, [this, chat_id](const ipc::Reply& r) {
-            auto it = streams_by_chat_.find(chat_id);
-            if (it == streams_by_chat_.end())
-                return;
-            if (!r.ok) {
-                for (const auto& s : std::vector(it->second))
-                    s->out->close();
-                return;
-            }
-            for (const proto::json& m : r.result["messages"])
-                on_chatd_event({{"event", "message"}, {"chat", chat_id}, {"message", m}});
-            on_chatd_event({{"event", "chat"}, {"chat", r.result["chat"]}});
-        });
+        chatd_.request("user_subscribe", {{"session", streams.front()->session}, {"after", oldest}},
+                       [this, chat_id](const ipc::Reply& r) {
+                           auto it = streams_by_chat_.find(chat_id);
+                           if (it == streams_by_chat_.end())
+                               return;
+                           if (!r.ok) {
+                               for (const auto& s : std::vector(it->second))
+                                   s->out->close();
+                               return;
+                           }
+                           on_chatd_event({{"event", "chat"}, {"chat", r.result["chat"]}});
+                       });
     }
+    for (const auto& [session, count] : streams_by_session_)
+        report_presence(session, "online");
 }
 
 void App::heartbeat() {
@@ -302,6 +413,8 @@ void App::heartbeat() {
     for (auto& [chat, streams] : streams_by_chat_)
         for (const auto& s : std::vector(streams))
             s->out->send(": keep-alive\n\n");
+    for (const auto& entry : std::vector(console_streams_))
+        entry.second->send(": keep-alive\n\n");
     const auto stale = std::chrono::steady_clock::now() - std::chrono::minutes(2);
     std::erase_if(send_buckets_, [&](const auto& kv) { return kv.second.at < stale; });
 }

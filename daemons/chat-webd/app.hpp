@@ -53,7 +53,21 @@ public:
     /// Counts a message against the session's rate; false when over it.
     bool take_send_token(const std::string& session);
     const web::Headers& page_headers() const { return page_headers_; }
+    /// scheme://host[:port] of [web] base_url.
+    const std::string& origin() const { return origin_; }
     const std::string* static_file(const std::string& name, std::string& type) const;
+
+    /// The CO the trusted proxy signed in, or empty. The realm of a
+    /// Kerberos principal (alice@EXAMPLE.ORG) is dropped.
+    std::string co_of(const web::Exchange& ex) const;
+    /// True when the request comes from one of [web] trusted_proxies.
+    bool from_trusted_proxy(const web::Exchange& ex) const;
+    /// The CSRF token of a CO's console pages: keyed by a secret of this
+    /// process, so a restart asks open consoles to reload.
+    std::string co_csrf_for(const std::string& co) const;
+    bool co_csrf_ok(const web::Exchange& ex, const std::string& co) const;
+    /// A console event stream: every chat's events, while the CO has it open.
+    void add_console_stream(const std::string& co, const std::shared_ptr<web::EventStream>& out);
 
     /// Starts following `chat` for a new stream; the stream gets events
     /// with ids above its last_id.
@@ -80,6 +94,9 @@ private:
     std::map<std::string, std::pair<std::string, std::string>> static_files_;
     std::unordered_map<int64_t, std::vector<std::shared_ptr<UserStream>>> streams_by_chat_;
     std::unordered_map<std::string, int> streams_by_session_;
+    std::vector<std::pair<std::string, std::shared_ptr<web::EventStream>>> console_streams_;
+    std::string console_secret_;
+    std::vector<std::string> trusted_proxies_;
     struct Bucket {
         double tokens;
         std::chrono::steady_clock::time_point at;
@@ -94,6 +111,8 @@ void route_chat_page(App& app, const ExchangePtr& ex);
 void route_chat_send(App& app, const ExchangePtr& ex);
 void route_chat_events(App& app, const ExchangePtr& ex);
 void route_chat_presence(App& app, const ExchangePtr& ex);
+/// Everything under /co/: the CO console (route_co.cpp).
+void route_co(App& app, const ExchangePtr& ex, const std::string& co);
 
 /// One Server-Sent Event; `data` goes on one line (JSON escapes newlines).
 std::string sse_event(std::string_view event, const proto::json& data, int64_t id = 0);

@@ -2,6 +2,7 @@
 
 #include "app.hpp"
 
+#include "auth/token.hpp"
 #include "log/log.hpp"
 
 namespace rtchat::webd {
@@ -77,11 +78,16 @@ void route_chat_presence(App& app, const ExchangePtr& ex) {
     const std::string session = app.session_of(*ex);
     if (session.empty())
         return ex->respond(json_error(403, "no chat session"));
+    if (ex->body_too_large())
+        return ex->respond(json_error(413, "too large"));
     const proto::json body = proto::json::parse(ex->body(), nullptr, false);
     if (!body.is_object() || !body.contains("state") || !body["state"].is_string())
         return ex->respond(json_error(400, "expected {\"state\": \"visible\"}"));
-    const bool token_in_body = body.contains("csrf") && body["csrf"].is_string() &&
-                               body["csrf"].get<std::string>() == app.csrf_for(session);
+    const std::string origin = ex->header("Origin");
+    const bool token_in_body =
+        (origin.empty() || origin == app.origin()) && body.contains("csrf") &&
+        body["csrf"].is_string() &&
+        auth::equal_in_constant_time(body["csrf"].get<std::string>(), app.csrf_for(session));
     if (!token_in_body && !app.csrf_ok(*ex, session))
         return ex->respond(json_error(403, "the page is out of date; reload it"));
     const std::string state = body["state"];

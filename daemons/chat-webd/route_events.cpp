@@ -18,6 +18,14 @@ int64_t last_event_id(const web::Exchange& ex) {
 
 } // namespace
 
+// While chatd is away, a stream that only says "retry" keeps the browser
+// trying (an error status would make EventSource give up for good).
+void retry_later(const ExchangePtr& ex) {
+    auto out = ex->stream({{"Cache-Control", "no-store"}});
+    out->send("retry: 3000\n\n");
+    out->close();
+}
+
 void route_chat_events(App& app, const ExchangePtr& ex) {
     const std::string session = app.session_of(*ex);
     if (session.empty())
@@ -25,7 +33,12 @@ void route_chat_events(App& app, const ExchangePtr& ex) {
     if (app.streams_of_session(session) >=
         static_cast<size_t>(app.config().get_int("web", "max_streams_per_session")))
         return ex->respond(web::Response::text(429, "too many open chat windows\n"));
+    if (!app.chatd().connected())
+        return retry_later(ex);
     const int64_t after = last_event_id(*ex);
+    // Counted now, not when chatd answers, so that the limit holds for
+    // streams being set up; given back on every path that makes none.
+    app.count_session_stream(session, 1);
 
     // Follow the chat first, then read it: every message is then either in
     // what user_show returns or in an event after that reply (one ordered
@@ -33,12 +46,20 @@ void route_chat_events(App& app, const ExchangePtr& ex) {
     app.chatd().request("user_subscribe", {{"session", session}}, [](const ipc::Reply&) {});
     app.chatd().request(
         "user_show", {{"session", session}}, [&app, ex, session, after](const ipc::Reply& r) {
-            if (!r.ok)
-                return ex->respond(web::Response::text(http_status_for(r.code), r.message + "\n"));
+            if (!r.ok) {
+                app.count_session_stream(session, -1);
+                if (r.code == proto::ErrorCode::unavailable)
+                    return retry_later(ex);
+                return ex->respond(web::Response::text(403, r.message + "\n"));
+            }
             auto stream = std::make_shared<UserStream>();
             stream->session = session;
             stream->last_id = after;
             stream->out = ex->stream({{"Cache-Control", "no-store"}});
+            if (!stream->out->open()) {
+                app.count_session_stream(session, -1); // the browser left meanwhile
+                return;
+            }
             // The browser waits this long before reconnecting after a drop.
             stream->out->send("retry: 2000\n\n");
             for (const proto::json& m : r.result["messages"]) {
@@ -52,7 +73,6 @@ void route_chat_events(App& app, const ExchangePtr& ex) {
             stream->out->send(sse_event(
                 "presence", {{"state", r.result.value("co_online", false) ? "online" : "gone"},
                              {"name", r.result["chat"].value("co", "")}}));
-            app.count_session_stream(session, 1);
             app.add_stream(r.result["chat"].value("id", int64_t{0}), stream);
             auto chained = std::move(stream->out->on_closed);
             stream->out->on_closed = [&app, session, chained] {

@@ -1,5 +1,6 @@
 #include "handlers.hpp"
 
+#include "auth/peer.hpp"
 #include "log/log.hpp"
 #include "store/store.hpp"
 
@@ -30,6 +31,7 @@ constexpr std::array ops{
     Op{"close", &handle_close, Who::co},
     Op{"link", &handle_link, Who::co},
     Op{"subscribe", &handle_subscribe, Who::co},
+    Op{"co_presence", &handle_co_presence, Who::web},
     Op{"unsubscribe", &handle_unsubscribe, Who::both},
     Op{"status", &handle_status, Who::both},
     Op{"redeem", &handle_redeem, Who::web},
@@ -46,8 +48,23 @@ const Op* find_op(std::string_view name) {
     return nullptr;
 }
 
-bool allowed(const Op& op, const Client& client) {
-    return (client.co && op.who != Who::web) || (client.web && op.who != Who::co);
+bool allowed(const Op& op, const Client& client, bool acting_for_co) {
+    return (client.co && op.who != Who::web) ||
+           (client.web && (op.who != Who::co || acting_for_co));
+}
+
+// chat-webd may act for a CO that Apache signed in: "as_co" names them, and
+// chatd checks that they are a CO before anything is done in their name.
+std::string acting_co(Server& server, const Client& client, const proto::json& body) {
+    if (!client.web || !body.contains("as_co"))
+        return {};
+    const std::string name = proto::require_string(body, "as_co");
+    if (!auth::is_co_name(name, server.config().get("chatd", "co_group")))
+        throw proto::ProtocolError(
+            ErrorCode::not_authorised,
+            fmt::format("not authorised: {} is not a CO (not root, not in group '{}')", name,
+                        server.config().get("chatd", "co_group")));
+    return name;
 }
 
 } // namespace
@@ -87,11 +104,12 @@ void dispatch(Server& server, Client& client, const std::string& line) {
         const Op* found = find_op(op);
         if (!found)
             throw proto::ProtocolError(ErrorCode::bad_request, fmt::format("unknown op '{}'", op));
-        if (!allowed(*found, client))
+        const std::string as_co = acting_co(server, client, request.body);
+        if (!allowed(*found, client, !as_co.empty()))
             throw proto::ProtocolError(ErrorCode::not_authorised,
                                        fmt::format("not authorised: '{}' is not for {}", op,
                                                    client.co ? "COs" : "the web service"));
-        Call call{server, client, request.body};
+        Call call{server, client, request.body, as_co.empty() ? client.name : as_co};
         proto::json result = found->handler(call);
         server.send_to(client, proto::reply_ok(id, std::move(result)));
         log::debug("request", {{"client", client.id}, {"op", op}});

@@ -12,10 +12,9 @@ proto::json handle_close(Call& call) {
         proto::optional_string(call.body, "summary"),
         static_cast<size_t>(call.server.config().get_int("chatd", "max_message_bytes")), "summary",
         true);
-    store::Chat chat =
-        call.server.store().close_chat(chat_id, call.client.name, summary, "closed by CO");
+    store::Chat chat = call.server.store().close_chat(chat_id, call.actor, summary, "closed by CO");
     log::info("chat_closed",
-              {{"chat", chat_id}, {"co", call.client.name}, {"messages", chat.message_count}});
+              {{"chat", chat_id}, {"co", call.actor}, {"messages", chat.message_count}});
     proto::json chat_json = proto::to_json(chat);
     call.server.publish_chat(chat);
     return proto::json{{"chat", std::move(chat_json)}};

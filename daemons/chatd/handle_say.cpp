@@ -14,8 +14,7 @@ proto::json handle_say(Call& call) {
         proto::require_string(call.body, "text"),
         static_cast<size_t>(call.server.config().get_int("chatd", "max_message_bytes")), "message",
         false);
-    store::Message m =
-        call.server.store().add_message(chat_id, call.client.name, store::Role::co, text);
+    store::Message m = call.server.store().add_message(chat_id, call.actor, store::Role::co, text);
     proto::json message = proto::to_json(m);
     call.server.publish(chat_id,
                         proto::event_line("message", {{"chat", chat_id}, {"message", message}}));

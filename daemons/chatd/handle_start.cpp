@@ -12,7 +12,7 @@ proto::json handle_start(Call& call) {
     chat.user_name = checked_user_name(proto::require_string(call.body, "user"));
     chat.user_email = checked_email(proto::optional_string(call.body, "email"));
     chat.rt_ticket = proto::optional_int(call.body, "rt_ticket");
-    chat.created_by = call.client.name;
+    chat.created_by = call.actor;
     const GuestLink link = mint_guest_link(call.server.config(), call.server.store().now());
     chat.link_hash = link.hash;
     chat.link_expires_at = link.expires_at;
@@ -20,7 +20,7 @@ proto::json handle_start(Call& call) {
     store::Chat created = call.server.store().create_chat(chat);
     log::info("chat_started",
               {{"chat", created.id},
-               {"co", call.client.name},
+               {"co", call.actor},
                {"rt_ticket", created.rt_ticket ? std::to_string(*created.rt_ticket) : "-"}});
     proto::json chat_json = proto::to_json(created);
     call.server.publish_chat(created);

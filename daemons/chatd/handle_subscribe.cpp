@@ -13,7 +13,8 @@ proto::json handle_subscribe(Call& call) {
         if (call.body.contains("after"))
             throw proto::ProtocolError(proto::ErrorCode::bad_request, "\"after\" needs \"chat\"");
         call.client.watches_all = true;
-        call.server.co_presence_may_have_changed(call.client.name);
+        if (call.client.co)
+            call.server.co_presence_may_have_changed(call.client.name);
         return proto::json{{"chat", nullptr}};
     }
     store::Store& store = call.server.store();

@@ -81,10 +81,22 @@ proto::json handle_user_subscribe(Call& call) {
     const store::WebSession ws = session_of(call);
     proto::json body = call.body;
     body["chat"] = ws.chat_id;
-    Call for_chat{call.server, call.client, body};
+    Call for_chat{call.server, call.client, body, call.actor};
     proto::json result = handle_subscribe(for_chat);
     result["chat"] = proto::to_user_json(call.server.store().get_chat(ws.chat_id));
     return result;
+}
+
+// chat-webd: a CO opened their first console page, or closed the last.
+proto::json handle_co_presence(Call& call) {
+    if (!call.body.contains("as_co"))
+        throw proto::ProtocolError(proto::ErrorCode::bad_request, "missing \"as_co\"");
+    const std::string state = proto::require_string(call.body, "state");
+    if (state != "online" && state != "gone")
+        throw proto::ProtocolError(proto::ErrorCode::bad_request,
+                                   "\"state\" must be online or gone");
+    call.server.set_console_open(call.actor, state == "online");
+    return proto::json::object();
 }
 
 } // namespace rtchat::chatd

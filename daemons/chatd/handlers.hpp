@@ -10,6 +10,9 @@ struct Call {
     Server& server;
     Client& client;
     const proto::json& body;
+    /// Who acts: the peer's login for a CO's own connection, or the CO that
+    /// chat-webd signed in (through Apache) and chatd checked.
+    std::string actor;
 };
 
 using Handler = proto::json (*)(Call&);
@@ -30,5 +33,6 @@ proto::json handle_user_show(Call& call);
 proto::json handle_user_say(Call& call);
 proto::json handle_user_subscribe(Call& call);
 proto::json handle_user_presence(Call& call);
+proto::json handle_co_presence(Call& call);
 
 } // namespace rtchat::chatd

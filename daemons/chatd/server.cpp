@@ -172,10 +172,19 @@ void Server::drop(uint64_t id, std::string_view reason) {
     log::debug("client_dropped", {{"client", id}, {"reason", reason}});
     const bool was_following_co =
         it->second.co && (it->second.watches_all || !it->second.watched_chats.empty());
+    const bool was_web = it->second.web;
     const std::string name = it->second.name;
     clients_.erase(it);
     if (was_following_co && listener_)
         co_presence_may_have_changed(name);
+    // chat-webd gone: nobody has a console open, and no user a page.
+    if (was_web && listener_) {
+        for (const std::string& co : std::set<std::string>(console_cos_))
+            set_console_open(co, false);
+        for (const auto& [chat, state] : std::map(user_presence_))
+            if (state != "gone")
+                set_user_presence(chat, "gone");
+    }
     if (accept_paused_ && listener_) {
         accept_paused_ = false;
         loop_.modify(listener_reg_, EPOLLIN);
@@ -215,7 +224,14 @@ void Server::set_user_presence(int64_t chat_id, const std::string& state) {
             proto::event_line("presence", {{"chat", chat_id}, {"who", "user"}, {"state", state}}));
 }
 
+void Server::set_console_open(const std::string& co, bool open) {
+    if (open ? console_cos_.insert(co).second : console_cos_.erase(co) > 0)
+        co_presence_may_have_changed(co);
+}
+
 bool Server::co_online(const store::Chat& chat) const {
+    if (console_cos_.contains(chat.created_by))
+        return true;
     for (const auto& [id, client] : clients_)
         if (client.co && client.name == chat.created_by &&
             (client.watches_all || client.watched_chats.contains(chat.id)))

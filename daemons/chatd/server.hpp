@@ -61,6 +61,8 @@ public:
     /// Tells subscribers when a CO's following changed the answer of
     /// co_online() for that CO's open chats.
     void co_presence_may_have_changed(const std::string& co);
+    /// chat-webd says a CO has the web console open (or no longer has).
+    void set_console_open(const std::string& co, bool open);
 
     const config::Config& config() const { return *config_; }
     store::Store& store() { return store_; }
@@ -87,6 +89,7 @@ private:
     std::set<uint64_t> dirty_;
     std::map<int64_t, std::string> user_presence_;
     std::map<int64_t, bool> co_online_sent_;
+    std::set<std::string> console_cos_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -59,6 +59,31 @@ bool is_user(const PeerCredentials& peer, const std::string& name) {
            found->pw_uid == peer.uid;
 }
 
+bool is_co_name(const std::string& name, const std::string& co_group) {
+    passwd pw{};
+    passwd* found = nullptr;
+    std::vector<char> buf(4096);
+    if (name.empty() || getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 ||
+        !found)
+        return false;
+    if (found->pw_uid == 0)
+        return true;
+    group gr{};
+    group* co = nullptr;
+    std::vector<char> gbuf(16384);
+    if (co_group.empty() || getgrnam_r(co_group.c_str(), &gr, gbuf.data(), gbuf.size(), &co) != 0 ||
+        !co)
+        return false;
+    int count = 64;
+    std::vector<gid_t> groups(static_cast<size_t>(count));
+    if (getgrouplist(name.c_str(), found->pw_gid, groups.data(), &count) < 0) {
+        groups.resize(static_cast<size_t>(count));
+        getgrouplist(name.c_str(), found->pw_gid, groups.data(), &count);
+    }
+    groups.resize(static_cast<size_t>(count));
+    return std::find(groups.begin(), groups.end(), co->gr_gid) != groups.end();
+}
+
 bool is_co(const PeerCredentials& peer, const std::string& co_group) {
     if (peer.uid == 0)
         return true;

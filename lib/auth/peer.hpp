@@ -26,6 +26,10 @@ bool group_exists(const std::string& name);
 /// True when the peer runs as the Unix user `name` (which must exist).
 bool is_user(const PeerCredentials& peer, const std::string& name);
 
+/// True when the login `name` is root or a member of `co_group` in the
+/// system's user and group databases (for COs signed in through the web).
+bool is_co_name(const std::string& name, const std::string& co_group);
+
 /// Root, and members of `co_group` (by the connecting process's own groups),
 /// are COs. A group that does not exist makes only root a CO.
 bool is_co(const PeerCredentials& peer, const std::string& co_group);

@@ -51,6 +51,7 @@ long long parse_number(std::string_view text, int base) {
 void check_value(const KeySpec& spec, std::string_view text) {
     switch (spec.kind) {
     case Kind::text:
+    case Kind::list:
         return;
     case Kind::path:
         if (text.empty())
@@ -169,6 +170,13 @@ Config Config::parse(std::string_view text, const std::string& name) {
             if (!spec)
                 throw ConfigError(
                     fmt::format("{}: unknown key '{}' in section [{}]", where, item.name, section));
+            if (spec->kind == Kind::list) {
+                std::string joined;
+                for (const std::string& word : item.inputs)
+                    joined += (joined.empty() ? "" : ",") + std::string(trim(word));
+                c.set(section, item.name, std::move(joined), where);
+                continue;
+            }
             if (item.inputs.size() > 1)
                 throw ConfigError(fmt::format(
                     "{}: key '{}' takes one value; put quotes around a value with spaces or commas",

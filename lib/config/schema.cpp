@@ -118,6 +118,11 @@ constexpr std::array keys{
             6000,
             {},
             true},
+    KeySpec{"web", "trusted_proxies", Kind::list, "127.0.0.1",
+            "Addresses (comma-separated) whose requests may name the signed-in user in "
+            "user_header: the site's Apache."},
+    KeySpec{"web", "user_header", Kind::text, "X-Remote-User",
+            "Request header in which the trusted proxy names the signed-in user."},
     KeySpec{"web", "listen", Kind::listen, "127.0.0.1:8080",
             "Address and port chat-webd listens on."},
     KeySpec{"web",

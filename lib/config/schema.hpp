@@ -18,6 +18,7 @@ enum class Kind {
     choice,   ///< one of the words in `choices` (separated by '|')
     listen,   ///< host:port
     url,      ///< http:// or https:// URL
+    list,     ///< words separated by commas (stored joined with ",")
 };
 
 struct KeySpec {

@@ -96,7 +96,10 @@ struct MhdCallbacks {
             server->suspended_.insert(&ex);
             return MHD_YES;
         } catch (const std::exception& e) {
-            log::error("http_handler_failed", {{"path", url}, {"error", e.what()}});
+            const std::string_view path(url);
+            log::error(
+                "http_handler_failed",
+                {{"path", path.starts_with("/c/") ? "/c/[token]" : path}, {"error", e.what()}});
             return MHD_NO;
         }
     }
@@ -106,8 +109,17 @@ struct MhdCallbacks {
         auto* holder = static_cast<std::shared_ptr<Exchange>*>(*con_cls);
         if (!holder)
             return;
-        (*holder)->finished_ = true;
-        (*holder)->conn_ = nullptr;
+        Exchange& ex = **holder;
+        // The browser left before its stream was sent: the stream ends here,
+        // or whoever counted it would wait for an end that never comes.
+        if (ex.stream_ && !server->streams_.contains(ex.stream_.get()) && ex.stream_->open_) {
+            ex.stream_->open_ = false;
+            ex.stream_->conn_ = nullptr;
+            if (auto done = std::move(ex.stream_->on_closed))
+                done();
+        }
+        ex.finished_ = true;
+        ex.conn_ = nullptr;
         server->suspended_.erase(holder->get());
         delete holder;
         *con_cls = nullptr;
@@ -138,6 +150,9 @@ struct MhdCallbacks {
         char text[512];
         std::vsnprintf(text, sizeof text, fmt, ap);
         std::string line(text);
+        // A guest link's token is a credential: never in the journal.
+        if (const size_t at = line.find("/c/"); at != std::string::npos)
+            line = line.substr(0, at + 3) + "[token]";
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
             line.pop_back();
         log::warning("libmicrohttpd", {{"message", line}});
@@ -311,7 +326,6 @@ bool HttpServer::queue(Exchange& ex) {
                                               holder, &MhdCallbacks::stream_free);
         add_headers(r, ex.stream_headers_);
         MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
-        MHD_add_response_header(r, "Cache-Control", "no-store");
         // Tells a proxy in front (Apache's mod_proxy, nginx) not to buffer the stream.
         MHD_add_response_header(r, "X-Accel-Buffering", "no");
         streams_.insert(ex.stream_.get());

@@ -111,7 +111,8 @@ struct ServerOptions {
     std::string listen = "127.0.0.1:8080"; ///< host:port; [v6]:port for IPv6
     size_t max_body_bytes = 64 * 1024;
     unsigned connection_limit = 20000;
-    /// Per-connection memory pool; also bounds request headers (8 KB: ~3.5 KB of headers).
+    /// Per-connection memory pool; also bounds request headers: with 8 KB,
+    /// measured 2.4 KB of many short header lines, 7 KB in one long one.
     size_t connection_memory = 8192;
     unsigned idle_timeout_seconds = 60; ///< for requests; streams never time out
     Headers default_headers;            ///< added to every response

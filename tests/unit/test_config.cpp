@@ -83,6 +83,11 @@ TEST(Config, ErrorsNameFileLineAndKey) {
               "test.conf:2: expected 'key = value', got 'just words'");
 }
 
+TEST(Config, ListsJoinTheirWords) {
+    Config c = Config::parse("[web]\ntrusted_proxies = 127.0.0.1, ::1,10.0.0.5\n", "t");
+    EXPECT_EQ(c.get("web", "trusted_proxies"), "127.0.0.1,::1,10.0.0.5");
+}
+
 TEST(Config, MissingFileIsAClearError) {
     try {
         Config::from_file("/nonexistent/rtchat.conf");

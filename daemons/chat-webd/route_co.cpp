@@ -1,0 +1,165 @@
+// /co/: the CO console. Every request names the CO that Apache signed in;
+// chat-webd passes it to chatd as "as_co", and chatd checks it is a CO.
+
+#include "app.hpp"
+
+#include "log/log.hpp"
+
+#include <charconv>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace rtchat::webd {
+namespace {
+
+web::Response json_reply(unsigned status, const proto::json& body) {
+    return web::Response::json(status,
+                               body.dump(-1, ' ', false, proto::json::error_handler_t::replace));
+}
+
+web::Response json_error(unsigned status, const std::string& message) {
+    return json_reply(status, {{"error", message}});
+}
+
+// "/co/chat/42" or "/co/api/chat/42/say" → 42, else 0.
+int64_t chat_id_in(const std::string& path, std::string_view prefix, std::string* rest = nullptr) {
+    if (!path.starts_with(prefix))
+        return 0;
+    const char* begin = path.data() + prefix.size();
+    const char* end = path.data() + path.size();
+    int64_t id = 0;
+    auto [stop, ec] = std::from_chars(begin, end, id);
+    if (ec != std::errc{} || id <= 0)
+        return 0;
+    if (rest)
+        *rest = std::string(stop, end);
+    else if (stop != end)
+        return 0;
+    return id;
+}
+
+std::string local_time(int64_t ms) {
+    const time_t secs = static_cast<time_t>(ms / 1000);
+    std::tm tm{};
+    localtime_r(&secs, &tm);
+    char buf[32];
+    return std::string(buf, std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm));
+}
+
+// Forwards one request to chatd in the CO's name and answers with its result.
+void forward(App& app, const ExchangePtr& ex, const std::string& co, const std::string& op,
+             proto::json args) {
+    args["as_co"] = co;
+    app.chatd().request(op, std::move(args), [ex](const ipc::Reply& r) {
+        ex->respond(r.ok ? json_reply(200, r.result)
+                         : json_error(http_status_for(r.code), r.message));
+    });
+}
+
+web::TemplateData base_data(const App& app, const std::string& co, const std::string& title) {
+    web::TemplateData data;
+    data.set("title", title);
+    data.set("co", co);
+    data.set("csrf", app.co_csrf_for(co));
+    data.set("script", "co.js");
+    return data;
+}
+
+void list_page(App& app, const ExchangePtr& ex, const std::string& co) {
+    app.chatd().request("list", {{"as_co", co}}, [&app, ex, co](const ipc::Reply& r) {
+        if (!r.ok)
+            return ex->respond(app.error_page(http_status_for(r.code), "Not available", r.message));
+        web::TemplateData data = base_data(app, co, "rtchat — open chats");
+        web::TemplateData chats{web::TemplateData::type::list};
+        for (const proto::json& c : r.result["chats"]) {
+            web::TemplateData row;
+            row.set("id", std::to_string(c.value("id", int64_t{0})));
+            row.set("user", c.value("user", ""));
+            row.set("presence", c.value("user_presence", "unknown"));
+            if (c["rt_ticket"].is_number_integer())
+                row.set("ticket", std::to_string(c["rt_ticket"].get<int64_t>()));
+            row.set("messages", std::to_string(c.value("messages", int64_t{0})));
+            const int64_t last = c["last_message_at"].is_number_integer()
+                                     ? c["last_message_at"].get<int64_t>()
+                                     : c.value("updated_at", int64_t{0});
+            row.set("last", local_time(last));
+            row.set("created_by", c.value("created_by", ""));
+            chats.push_back(row);
+        }
+        data.set("chats", chats);
+        ex->respond(app.page(200, "co/list.html", data));
+    });
+}
+
+void chat_page(App& app, const ExchangePtr& ex, const std::string& co, int64_t id) {
+    app.chatd().request("show", {{"as_co", co}, {"chat", id}}, [&app, ex, co](const ipc::Reply& r) {
+        if (!r.ok)
+            return ex->respond(app.error_page(http_status_for(r.code), "No such chat", r.message));
+        const proto::json& c = r.result["chat"];
+        web::TemplateData data =
+            base_data(app, co, fmt::format("Chat #{} — rtchat", c.value("id", int64_t{0})));
+        data.set("body_class", "chat");
+        data.set("id", std::to_string(c.value("id", int64_t{0})));
+        data.set("user", c.value("user", ""));
+        data.set("state", c.value("state", ""));
+        data.set("presence", r.result.value("user_presence", "unknown"));
+        data.set("created_by", c.value("created_by", ""));
+        data.set("started", local_time(c.value("created_at", int64_t{0})));
+        if (c["rt_ticket"].is_number_integer())
+            data.set("ticket", std::to_string(c["rt_ticket"].get<int64_t>()));
+        data.set("max_message_bytes", app.config().get("chatd", "max_message_bytes"));
+        ex->respond(app.page(200, "co/chat.html", data));
+    });
+}
+
+} // namespace
+
+void route_co(App& app, const ExchangePtr& ex, const std::string& co) {
+    const std::string& path = ex->path();
+    const bool get = ex->method() == "GET" || ex->method() == "HEAD";
+    const bool post = ex->method() == "POST";
+
+    if (get && (path == "/co" || path == "/co/"))
+        return list_page(app, ex, co);
+    if (get && path == "/co/events") {
+        app.add_console_stream(co, ex->stream({{"Cache-Control", "no-store"}}));
+        return;
+    }
+    if (get && path == "/co/api/chats")
+        return forward(app, ex, co, "list", proto::json::object());
+    if (const int64_t id = chat_id_in(path, "/co/chat/"); get && id > 0)
+        return chat_page(app, ex, co, id);
+    if (const int64_t id = chat_id_in(path, "/co/api/chat/"); get && id > 0)
+        return forward(app, ex, co, "show", {{"chat", id}});
+
+    std::string action;
+    const int64_t id = chat_id_in(path, "/co/api/chat/", &action);
+    if (post && id > 0 && (action == "/say" || action == "/close" || action == "/link")) {
+        if (!app.co_csrf_ok(*ex, co)) {
+            log::warning("csrf_refused", {{"peer", ex->peer_address()}, {"co", co}});
+            return ex->respond(json_error(403, "the page is out of date; reload it and try again"));
+        }
+        if (ex->body_too_large())
+            return ex->respond(json_error(413, "the message is too long"));
+        proto::json body =
+            proto::json::parse(ex->body().empty() ? "{}" : ex->body(), nullptr, false);
+        if (!body.is_object())
+            return ex->respond(json_error(400, "expected a JSON object"));
+        if (action == "/say") {
+            if (!body.contains("text") || !body["text"].is_string())
+                return ex->respond(json_error(400, "expected {\"text\": \"…\"}"));
+            return forward(app, ex, co, "say", {{"chat", id}, {"text", body["text"]}});
+        }
+        if (action == "/close") {
+            proto::json args{{"chat", id}};
+            if (body.contains("summary") && body["summary"].is_string())
+                args["summary"] = body["summary"];
+            return forward(app, ex, co, "close", std::move(args));
+        }
+        return forward(app, ex, co, "link", {{"chat", id}});
+    }
+    ex->respond(
+        app.error_page(404, "Page not found", "There is nothing at this address in the console."));
+}
+
+} // namespace rtchat::webd
