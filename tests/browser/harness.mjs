@@ -24,11 +24,13 @@ async function freePort() {
 export const artefacts = resolve(process.env.RTCHAT_ARTEFACTS || 'artefacts');
 
 export class Rtchat {
-  async start(extraWeb = '') {
+  /** With `apachePort`, users and COs come through Apache on that port. */
+  async start({ extraWeb = '', apachePort = 0 } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'rtchat-browser-'));
     chmodSync(this.dir, 0o755);
     this.port = await freePort();
-    this.base = `http://127.0.0.1:${this.port}`;
+    this.direct = `http://127.0.0.1:${this.port}`;
+    this.base = apachePort ? `http://127.0.0.1:${apachePort}` : this.direct;
     this.config = join(this.dir, 'rtchat.conf');
     writeFileSync(this.config, [
       '[store]', `path = ${this.dir}/rtchat.db`,
@@ -48,7 +50,7 @@ export class Rtchat {
     this.webd = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups',
       need('CHAT_WEBD'), '-c', this.config], { stdio: ['ignore', 'ignore', 'inherit'] });
     await this.until(async () => {
-      try { return (await fetch(`${this.base}/healthz`)).ok; } catch { return false; }
+      try { return (await fetch(`${this.direct}/healthz`)).ok; } catch { return false; }
     }, 'chat-webd /healthz');
   }
 
@@ -92,6 +94,8 @@ export class Rtchat {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+export { freePort };
 
 export async function browser() {
   const { chromium } = await import('playwright-core');
