@@ -237,7 +237,8 @@ ssize_t EventStream::read(char* buf, size_t max) {
         std::memcpy(buf, buffer_.data() + sent_, n);
         sent_ += n;
         if (sent_ == buffer_.size()) {
-            buffer_.clear();
+            // Idle streams are most streams: give the buffer back.
+            std::string().swap(buffer_);
             sent_ = 0;
         }
         return static_cast<ssize_t>(n);
@@ -331,6 +332,15 @@ bool HttpServer::queue(Exchange& ex) {
         streams_.insert(ex.stream_.get());
         // Streams live as long as the browser keeps them open.
         MHD_set_connection_option(ex.conn_, MHD_CONNECTION_OPTION_TIMEOUT, 0U);
+        // An idle stream should cost little more than MHD's own pool: no
+        // page headers (the stream is no page), nothing kept that was only
+        // needed to start it.
+        ex.stream_headers_ = Headers();
+        ex.path_ = std::string();
+        ex.body_ = std::string();
+        const MHD_Result ok = MHD_queue_response(ex.conn_, status, r);
+        MHD_destroy_response(r);
+        return ok == MHD_YES;
     } else {
         Response& resp = *ex.response_;
         status = resp.status;
