@@ -61,7 +61,28 @@
     }).catch(() => {});
   }
 
+  // "Typing…" both ways: a hint at most every 3 s while typing; shown for
+  // 6 s after the last one, or until the message arrives.
+  const typing = document.getElementById('typing');
+  let typingTimer = 0;
+  let lastTypingSent = 0;
+  text.addEventListener('input', () => {
+    if (ended || !text.value || Date.now() - lastTypingSent < 3000) return;
+    lastTypingSent = Date.now();
+    fetch('/chat/typing', {
+      method: 'POST', body: '{}', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    }).catch(() => {});
+  });
+  const stopTyping = () => { clearTimeout(typingTimer); typing.textContent = ''; };
+
   const events = new EventSource('/chat/events');
+  events.addEventListener('typing', (e) => {
+    const t = JSON.parse(e.data);
+    typing.textContent = `${t.name} is typing…`;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, 6000);
+  });
   events.addEventListener('presence', (e) => {
     const p = JSON.parse(e.data);
     presence.dataset.state = p.state;
@@ -79,7 +100,11 @@
     else
       status.textContent = 'Connection lost; reconnecting…';
   });
-  events.addEventListener('message', (e) => show(JSON.parse(e.data)));
+  events.addEventListener('message', (e) => {
+    const m = JSON.parse(e.data);
+    if (m.role !== 'user') stopTyping();
+    show(m);
+  });
   events.addEventListener('state', (e) => {
     const chat = JSON.parse(e.data);
     if (chat.state !== 'invited' && chat.state !== 'active') {

@@ -100,11 +100,29 @@
     if (data.chat.state !== 'invited' && data.chat.state !== 'active') ended(data.chat.state);
   };
   list.classList.add('co-view');
+  const typing = document.getElementById('typing');
+  let typingTimer = 0;
+  let lastTypingSent = 0;
+  const stopTyping = () => { clearTimeout(typingTimer); typing.textContent = ''; };
+  events.addEventListener('typing', (e) => {
+    const t = JSON.parse(e.data);
+    if (t.chat !== id || t.who !== 'user') return;
+    typing.textContent = `${t.name} is typing…`;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, 6000);
+  });
+  text.addEventListener('input', () => {
+    if (!text.value || Date.now() - lastTypingSent < 3000) return;
+    lastTypingSent = Date.now();
+    post(`/co/api/chat/${id}/typing`).catch(() => {});
+  });
   events.addEventListener('open', load);
   events.addEventListener('resync', load);
   events.addEventListener('message', (e) => {
     const m = JSON.parse(e.data);
-    if (m.chat === id) show(m);
+    if (m.chat !== id) return;
+    if (m.role === 'user') stopTyping();
+    show(m);
   });
   events.addEventListener('presence', (e) => {
     const p = JSON.parse(e.data);

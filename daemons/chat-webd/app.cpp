@@ -153,6 +153,8 @@ void App::route(const ExchangePtr& ex) {
         return route_chat_send(*this, ex);
     if (path == "/chat/presence" && method == "POST")
         return route_chat_presence(*this, ex);
+    if (path == "/chat/typing" && method == "POST")
+        return route_chat_typing(*this, ex);
     if (path == "/" && get)
         return route_landing(*this, ex);
     if (path == "/healthz" && get)
@@ -276,6 +278,15 @@ bool App::take_send_token(const std::string& session) {
     return true;
 }
 
+bool App::typing_allowed(const std::string& who) {
+    const auto now = std::chrono::steady_clock::now();
+    auto [it, fresh] = last_typing_.try_emplace(who, now);
+    if (!fresh && now - it->second < std::chrono::seconds(2))
+        return false;
+    it->second = now;
+    return true;
+}
+
 const std::string* App::static_file(const std::string& name, std::string& type) const {
     auto it = static_files_.find(name);
     if (it == static_files_.end())
@@ -347,6 +358,10 @@ void App::on_chatd_event(const proto::json& event) {
         for (const auto& s : streams)
             if (id > s->last_id && s->out->send(line))
                 s->last_id = id;
+    } else if (kind == "typing" && event.value("who", "") == "co") {
+        const std::string line = sse_event("typing", {{"name", event.value("name", "")}});
+        for (const auto& s : streams)
+            s->out->send(line);
     } else if (kind == "presence" && event.value("who", "") == "co") {
         const std::string line = sse_event(
             "presence", {{"state", event.value("state", "")}, {"name", event.value("name", "")}});
@@ -417,6 +432,7 @@ void App::heartbeat() {
         entry.second->send(": keep-alive\n\n");
     const auto stale = std::chrono::steady_clock::now() - std::chrono::minutes(2);
     std::erase_if(send_buckets_, [&](const auto& kv) { return kv.second.at < stale; });
+    std::erase_if(last_typing_, [&](const auto& kv) { return kv.second < stale; });
 }
 
 } // namespace rtchat::webd

@@ -50,6 +50,8 @@ public:
     /// True for a POST that carries the session's CSRF token and, when the
     /// browser names one, our own origin.
     bool csrf_ok(const web::Exchange& ex, const std::string& session) const;
+    /// At most one "typing" hint every 2 s a session (or a CO).
+    bool typing_allowed(const std::string& who);
     /// Counts a message against the session's rate; false when over it.
     bool take_send_token(const std::string& session);
     const web::Headers& page_headers() const { return page_headers_; }
@@ -102,6 +104,7 @@ private:
         std::chrono::steady_clock::time_point at;
     };
     std::unordered_map<std::string, Bucket> send_buckets_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_typing_;
 };
 
 // Routes, one file each.
@@ -111,6 +114,7 @@ void route_chat_page(App& app, const ExchangePtr& ex);
 void route_chat_send(App& app, const ExchangePtr& ex);
 void route_chat_events(App& app, const ExchangePtr& ex);
 void route_chat_presence(App& app, const ExchangePtr& ex);
+void route_chat_typing(App& app, const ExchangePtr& ex);
 /// Everything under /co/: the CO console (route_co.cpp).
 void route_co(App& app, const ExchangePtr& ex, const std::string& co);
 

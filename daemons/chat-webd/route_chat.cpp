@@ -71,6 +71,18 @@ void route_chat_send(App& app, const ExchangePtr& ex) {
         });
 }
 
+// The user is typing. Passed on to chatd at most once every 2 s a session.
+void route_chat_typing(App& app, const ExchangePtr& ex) {
+    const std::string session = app.session_of(*ex);
+    if (session.empty())
+        return ex->respond(json_error(403, "no chat session"));
+    if (!app.csrf_ok(*ex, session))
+        return ex->respond(json_error(403, "the page is out of date; reload it"));
+    if (app.typing_allowed(session))
+        app.chatd().request("user_typing", {{"session", session}}, [](const ipc::Reply&) {});
+    ex->respond(web::Response::json(200, "{}"));
+}
+
 // The page reports whether it is seen: {"state": "visible" | "hidden" |
 // "gone"}. A page being closed sends this with navigator.sendBeacon, which
 // cannot set headers, so the CSRF token may come in the body instead.

@@ -134,7 +134,8 @@ void route_co(App& app, const ExchangePtr& ex, const std::string& co) {
 
     std::string action;
     const int64_t id = chat_id_in(path, "/co/api/chat/", &action);
-    if (post && id > 0 && (action == "/say" || action == "/close" || action == "/link")) {
+    if (post && id > 0 &&
+        (action == "/say" || action == "/close" || action == "/link" || action == "/typing")) {
         if (!app.co_csrf_ok(*ex, co)) {
             log::warning("csrf_refused", {{"peer", ex->peer_address()}, {"co", co}});
             return ex->respond(json_error(403, "the page is out of date; reload it and try again"));
@@ -155,6 +156,12 @@ void route_co(App& app, const ExchangePtr& ex, const std::string& co) {
             if (body.contains("summary") && body["summary"].is_string())
                 args["summary"] = body["summary"];
             return forward(app, ex, co, "close", std::move(args));
+        }
+        if (action == "/typing") {
+            if (app.typing_allowed("co:" + co))
+                app.chatd().request("typing", {{"as_co", co}, {"chat", id}},
+                                    [](const ipc::Reply&) {});
+            return ex->respond(json_reply(200, proto::json::object()));
         }
         return forward(app, ex, co, "link", {{"chat", id}});
     }

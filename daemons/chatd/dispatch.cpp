@@ -32,6 +32,8 @@ constexpr std::array ops{
     Op{"link", &handle_link, Who::co},
     Op{"subscribe", &handle_subscribe, Who::co},
     Op{"co_presence", &handle_co_presence, Who::web},
+    Op{"typing", &handle_typing, Who::co},
+    Op{"user_typing", &handle_user_typing, Who::web},
     Op{"unsubscribe", &handle_unsubscribe, Who::both},
     Op{"status", &handle_status, Who::both},
     Op{"redeem", &handle_redeem, Who::web},

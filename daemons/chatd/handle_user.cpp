@@ -87,6 +87,14 @@ proto::json handle_user_subscribe(Call& call) {
     return result;
 }
 
+proto::json handle_user_typing(Call& call) {
+    const store::WebSession ws = session_of(call);
+    call.server.publish(
+        ws.chat_id, proto::event_line(
+                        "typing", {{"chat", ws.chat_id}, {"who", "user"}, {"name", ws.user_name}}));
+    return proto::json::object();
+}
+
 // chat-webd: a CO opened their first console page, or closed the last.
 proto::json handle_co_presence(Call& call) {
     if (!call.body.contains("as_co"))

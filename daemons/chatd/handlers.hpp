@@ -34,5 +34,7 @@ proto::json handle_user_say(Call& call);
 proto::json handle_user_subscribe(Call& call);
 proto::json handle_user_presence(Call& call);
 proto::json handle_co_presence(Call& call);
+proto::json handle_typing(Call& call);
+proto::json handle_user_typing(Call& call);
 
 } // namespace rtchat::chatd

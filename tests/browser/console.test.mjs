@@ -54,9 +54,16 @@ test('a CO chats with a user from the console, through Apache', async () => {
   await console_.waitForURL(new RegExp(`/co/chat/${id}$`));
   await user.locator('#co-presence[data-state="online"]').waitFor();
 
+  // Typing shows on the other side, both ways.
+  await user.locator('#text').pressSequentially('Hello');
+  await console_.locator('#typing', { hasText: 'alice is typing…' }).waitFor();
+  await console_.locator('#text').pressSequentially('One');
+  await user.locator('#typing', { hasText: 'root is typing…' }).waitFor();
+  await console_.locator('#text').fill('');
   await user.locator('#text').fill('Hello, my VPN will not connect.');
   await user.keyboard.press('Enter');
   await console_.locator('.messages li', { hasText: 'VPN will not connect' }).waitFor();
+  assert.equal(await console_.locator('#typing').innerText(), '', 'the message ends "typing…"');
 
   await console_.locator('#text').fill('Which client version do you have?');
   await console_.keyboard.press('Enter');
