@@ -18,15 +18,22 @@
   const cell = (text) => { const td = document.createElement('td'); td.textContent = text; return td; };
 
   const events = new EventSource('/co/events');
+  // Marks the page live (tests and styles can tell it follows chatd).
+  events.addEventListener('open', () => { document.body.dataset.live = 'yes'; });
+  events.addEventListener('error', () => { document.body.dataset.live = 'no'; });
   const rows = document.getElementById('chat-rows');
   const conversation = document.querySelector('main.co');
 
   if (rows) {
     // The list: fetched again whenever anything happens to any chat.
+    // One fetch at a time; an event during it asks for one more after it,
+    // so the last change is never missed.
     let pending = false;
+    let again = false;
     const refresh = async () => {
-      if (pending) return;
+      if (pending) { again = true; return; }
       pending = true;
+      again = false;
       try {
         const { chats } = await (await fetch('/co/api/chats', { credentials: 'same-origin' })).json();
         rows.replaceChildren(...chats.map((c) => {
@@ -50,6 +57,7 @@
         }));
       } finally {
         pending = false;
+        if (again) refresh();
       }
     };
     for (const kind of ['message', 'chat', 'presence', 'resync']) events.addEventListener(kind, refresh);

@@ -133,6 +133,16 @@ void App::route(const ExchangePtr& ex) {
                                       "This request names a user but does not come through the "
                                       "site's sign-in."));
     }
+    if ((path == "/my" || path.starts_with("/my/")) && get) {
+        const std::string user = co_of(*ex);
+        if (user.empty())
+            return ex->respond(
+                error_page(401, "Sign in first",
+                           "Your chats are listed here once you are signed in "
+                           "through the site's login.",
+                           "If IT support sent you a link, open that link instead."));
+        return route_my(*this, ex, user);
+    }
     if (path == "/co" || path.starts_with("/co/")) {
         const std::string co = co_of(*ex);
         if (co.empty())

@@ -59,7 +59,7 @@ public:
     const std::string& origin() const { return origin_; }
     const std::string* static_file(const std::string& name, std::string& type) const;
 
-    /// The CO the trusted proxy signed in, or empty. The realm of a
+    /// The login the trusted proxy signed in (a CO or a user), or empty. The realm of a
     /// Kerberos principal (alice@EXAMPLE.ORG) is dropped.
     std::string co_of(const web::Exchange& ex) const;
     /// True when the request comes from one of [web] trusted_proxies.
@@ -115,6 +115,8 @@ void route_chat_send(App& app, const ExchangePtr& ex);
 void route_chat_events(App& app, const ExchangePtr& ex);
 void route_chat_presence(App& app, const ExchangePtr& ex);
 void route_chat_typing(App& app, const ExchangePtr& ex);
+/// /my/: a signed-in user's own chats (route_my.cpp).
+void route_my(App& app, const ExchangePtr& ex, const std::string& user);
 /// Everything under /co/: the CO console (route_co.cpp).
 void route_co(App& app, const ExchangePtr& ex, const std::string& co);
 

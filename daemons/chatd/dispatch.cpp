@@ -37,6 +37,7 @@ constexpr std::array ops{
     Op{"unsubscribe", &handle_unsubscribe, Who::both},
     Op{"status", &handle_status, Who::both},
     Op{"redeem", &handle_redeem, Who::web},
+    Op{"user_login", &handle_user_login, Who::web},
     Op{"user_show", &handle_user_show, Who::web},
     Op{"user_say", &handle_user_say, Who::web},
     Op{"user_subscribe", &handle_user_subscribe, Who::web},

@@ -39,6 +39,31 @@ proto::json handle_redeem(Call& call) {
                        {"chat", proto::to_user_json(chat)}};
 }
 
+// A user the site signed in (chat-webd names them in "as_user"): their
+// open chats, or a session for one of them. Only chats whose user is that
+// login; anyone else's chat is "not found".
+proto::json handle_user_login(Call& call) {
+    const std::string user = proto::require_string(call.body, "as_user");
+    store::Store& store = call.server.store();
+    const auto chat_id = proto::optional_int(call.body, "chat");
+    if (!chat_id) {
+        proto::json chats = proto::json::array();
+        for (const store::Chat& c : store.open_chats_of_user(user))
+            chats.push_back(proto::to_user_json(c));
+        return proto::json{{"chats", std::move(chats)}};
+    }
+    const auth::MintedToken session = auth::mint_token();
+    const int64_t expires_at =
+        store.now() + call.server.config().get_duration("web", "session_ttl").count() * 1000;
+    store.open_session_for_user(*chat_id, user, session.hash, expires_at);
+    const store::Chat chat = store.get_chat(*chat_id);
+    log::info("user_signed_in", {{"chat", chat.id}});
+    call.server.publish_chat(chat);
+    return proto::json{{"session", session.token},
+                       {"expires_at", expires_at},
+                       {"chat", proto::to_user_json(chat)}};
+}
+
 proto::json handle_user_show(Call& call) {
     const store::WebSession ws = session_of(call);
     store::Store& store = call.server.store();

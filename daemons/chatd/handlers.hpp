@@ -29,6 +29,7 @@ proto::json handle_unsubscribe(Call& call);
 
 // For chat-webd, on behalf of the user holding a session (handle_user.cpp).
 proto::json handle_redeem(Call& call);
+proto::json handle_user_login(Call& call);
 proto::json handle_user_show(Call& call);
 proto::json handle_user_say(Call& call);
 proto::json handle_user_subscribe(Call& call);

@@ -300,6 +300,39 @@ WebSession Store::redeem_guest_link(std::string_view token_hash, std::string_vie
     return WebSession{chat_id, chat.user_name, session_expires_at};
 }
 
+std::vector<Chat> Store::open_chats_of_user(std::string_view user_name) {
+    Statement st(db_, fmt::format("SELECT {} FROM chats c WHERE c.user_name = ? AND c.state IN "
+                                  "('invited', 'active') ORDER BY c.id DESC",
+                                  chat_columns));
+    st.bind(1, user_name);
+    std::vector<Chat> out;
+    while (st.step())
+        out.push_back(read_chat(st));
+    return out;
+}
+
+WebSession Store::open_session_for_user(int64_t chat_id, std::string_view user_name,
+                                        std::string_view session_hash, int64_t session_expires_at) {
+    const int64_t now = clock_();
+    Transaction tx(db_);
+    auto chat = find_chat(chat_id);
+    // Someone else's chat looks exactly like no chat.
+    if (!chat || chat->user_name != user_name || !is_open(chat->state))
+        throw NotFound(fmt::format("you have no open chat {}", chat_id));
+    Statement(db_, "INSERT INTO web_sessions (session_hash, chat_id, user_name, created_at, "
+                   "expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind_blob(1, session_hash)
+        .bind(2, chat_id)
+        .bind(3, chat->user_name)
+        .bind(4, now)
+        .bind(5, session_expires_at)
+        .run();
+    if (chat->state == ChatState::invited)
+        transition_locked(*chat, ChatState::active, chat->user_name);
+    tx.commit();
+    return WebSession{chat_id, chat->user_name, session_expires_at};
+}
+
 WebSession Store::find_session(std::string_view session_hash) {
     Statement st(db_, "SELECT s.chat_id, s.user_name, s.expires_at FROM web_sessions s "
                       "JOIN chats c ON c.id = s.chat_id "

@@ -121,6 +121,13 @@ public:
     /// expired link or an ended chat. An invited chat becomes active.
     WebSession redeem_guest_link(std::string_view token_hash, std::string_view session_hash,
                                  int64_t session_expires_at);
+    /// Open chats whose user is `user_name` (a site login), newest first.
+    std::vector<Chat> open_chats_of_user(std::string_view user_name);
+    /// Opens a browser session for a user the site signed in: only for an
+    /// open chat of theirs (NotFound otherwise, whoever's chat it is). An
+    /// invited chat becomes active.
+    WebSession open_session_for_user(int64_t chat_id, std::string_view user_name,
+                                     std::string_view session_hash, int64_t session_expires_at);
     /// The live session with this hash; throws NotFound when there is none
     /// (unknown, expired, or its chat has ended).
     WebSession find_session(std::string_view session_hash);

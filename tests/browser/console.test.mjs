@@ -15,7 +15,8 @@ let chromium;
 before(async () => {
   const apachePort = await freePort();
   rtchat = await new Rtchat().start({ apachePort });
-  apache = await startApache(rtchat, apachePort, { root: 'console-secret', mallory: 'not-a-co' });
+  apache = await startApache(rtchat, apachePort,
+    { root: 'console-secret', mallory: 'not-a-co', carol: 'carol-pw', dave: 'dave-pw' });
   chromium = await browser();
 });
 
@@ -43,6 +44,7 @@ test('a CO chats with a user from the console, through Apache', async () => {
   const console_ = await (await asCo()).newPage();
   await console_.goto(`${apache.base}/co/`);
   await console_.getByRole('link', { name: `#${id}` }).waitFor();
+  await console_.locator('body[data-live="yes"]').waitFor();
   assert.match(await console_.locator('header').innerText(), /Signed in as root/);
 
   const user = await openAsUser(url);
@@ -130,4 +132,28 @@ test('a console POST without its CSRF token is refused', async () => {
   }, id);
   assert.equal(result, 403);
   assert.equal(rtchat.show(id).messages.length, 0);
+});
+
+test('a user signed in by the site reaches their own chat without a link, and only theirs', async () => {
+  const { id } = rtchat.startChat('carol');
+  const carol = await (await chromium.newContext({ httpCredentials: { username: 'carol', password: 'carol-pw' } })).newPage();
+  await carol.goto(`${apache.base}/my/`);
+  await carol.waitForURL(/\/chat$/);
+  await carol.locator('#status:text-is("")').waitFor();
+  assert.equal(rtchat.show(id).chat.state, 'active');
+  rtchat.chatctl('say', String(id), 'Hello Carol, I see your ticket.');
+  await carol.locator('.messages li', { hasText: 'I see your ticket' }).waitFor();
+  await carol.screenshot({ path: join(artefacts, 'my-chat.png') });
+
+  const dave = await (await chromium.newContext({ httpCredentials: { username: 'dave', password: 'dave-pw' } })).newPage();
+  const none = await dave.goto(`${apache.base}/my/`);
+  assert.equal(none.status(), 404);
+  await dave.getByRole('heading', { name: 'No open chat' }).waitFor();
+  const theirs = await dave.goto(`${apache.base}/my/chat/${id}`);
+  assert.equal(theirs.status(), 404, "someone else's chat must not open");
+  const sent = await dave.request.get(`${apache.base}/chat`);
+  assert.equal(sent.status(), 403, 'and no session was given');
+
+  const anonymous = await fetch(`${apache.base}/my/`);
+  assert.equal(anonymous.status, 401);
 });

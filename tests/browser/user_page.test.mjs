@@ -50,7 +50,7 @@ test('the CO and the user chat live, each way', async () => {
   await page.keyboard.press('Enter');
   await rtchat.until(() => rtchat.show(id).messages.some((m) => m.body === 'My printer says PC LOAD LETTER.' && m.role === 'user'), 'the user message in chatd');
   await page.locator('.messages li.mine', { hasText: 'PC LOAD LETTER' }).waitFor();
-  assert.equal(await page.locator('#text').inputValue(), '', 'the box is cleared after sending');
+  await rtchat.until(async () => (await page.locator('#text').inputValue()) === '', 'the box cleared after sending');
 
   rtchat.chatctl('say', String(id), 'Load letter-size paper in tray 2.\nThen press OK.');
   await page.locator('.messages li', { hasText: 'tray 2' }).waitFor();
