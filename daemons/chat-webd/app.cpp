@@ -110,7 +110,12 @@ App::App(const config::Config& config, ipc::EventLoop& loop)
 void App::start() {
     chatd_.start();
     http_.start();
-    loop_.every(std::chrono::seconds(config_.get_duration("web", "heartbeat")),
+    // Keep-alives go out in ten slices over each period, not to every
+    // stream at once: at 10,000 streams one burst holds the loop for
+    // ~100 ms (recipe pitfall 4).
+    const auto period = std::chrono::duration_cast<std::chrono::milliseconds>(
+        config_.get_duration("web", "heartbeat"));
+    loop_.every(std::max(period / heartbeat_slices, std::chrono::milliseconds(50)),
                 [this] { heartbeat(); });
     log::info("listening", {{"listen", config_.get("web", "listen")},
                             {"base_url", config_.get("web", "base_url")}});
@@ -435,11 +440,16 @@ void App::on_chatd_state(bool connected) {
 void App::heartbeat() {
     // A comment line: browsers ignore it; a browser that left makes the
     // write fail, which is how a departure is noticed (recipe pitfall 4).
+    const int64_t slice = heartbeat_tick_++ % heartbeat_slices;
     for (auto& [chat, streams] : streams_by_chat_)
-        for (const auto& s : std::vector(streams))
-            s->out->send(": keep-alive\n\n");
-    for (const auto& entry : std::vector(console_streams_))
-        entry.second->send(": keep-alive\n\n");
+        if (chat % heartbeat_slices == slice)
+            for (const auto& s : std::vector(streams))
+                s->out->send(": keep-alive\n\n");
+    if (slice == 0)
+        for (const auto& entry : std::vector(console_streams_))
+            entry.second->send(": keep-alive\n\n");
+    if (slice != 0)
+        return;
     const auto stale = std::chrono::steady_clock::now() - std::chrono::minutes(2);
     std::erase_if(send_buckets_, [&](const auto& kv) { return kv.second.at < stale; });
     std::erase_if(last_typing_, [&](const auto& kv) { return kv.second < stale; });

@@ -84,6 +84,8 @@ private:
     void on_chatd_event(const proto::json& event);
     void on_chatd_state(bool connected);
     void heartbeat();
+    static constexpr int64_t heartbeat_slices = 10;
+    int64_t heartbeat_tick_ = 0;
 
     config::Config config_;
     ipc::EventLoop& loop_;

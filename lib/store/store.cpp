@@ -155,10 +155,6 @@ Message Store::add_message(int64_t chat_id, std::string_view author, Role role,
         .bind(5, m.at)
         .run();
     m.id = db_.last_insert_id();
-    Statement(db_, "UPDATE chats SET updated_at = ? WHERE id = ?")
-        .bind(1, m.at)
-        .bind(2, chat_id)
-        .run();
     tx.commit();
     return m;
 }
