@@ -7,7 +7,7 @@ namespace rtchat::store {
 namespace {
 
 // Append only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 2> steps{
+constexpr std::array<const char*, 3> steps{
     // 1: chats, their messages and guest links, and the state history.
     R"sql(
 CREATE TABLE chats (
@@ -63,6 +63,20 @@ CREATE TABLE web_sessions (
     expires_at   INTEGER NOT NULL
 );
 CREATE INDEX web_sessions_by_chat ON web_sessions(chat_id);
+)sql",
+    // 3: the outbox: one delivery of each ended chat's transcript.
+    R"sql(
+CREATE TABLE outbox (
+    chat_id      INTEGER PRIMARY KEY REFERENCES chats(id) ON DELETE CASCADE,
+    target       TEXT    NOT NULL,
+    state        TEXT    NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_try     INTEGER NOT NULL,
+    marker       TEXT    NOT NULL UNIQUE,
+    last_error   TEXT    NOT NULL DEFAULT '',
+    delivered_at INTEGER
+);
+CREATE INDEX outbox_by_state ON outbox(state, next_try);
 )sql",
 };
 

@@ -340,6 +340,88 @@ WebSession Store::find_session(std::string_view session_hash) {
     return WebSession{st.column_int(0), st.column_text(1), st.column_int(2)};
 }
 
+int Store::enqueue_ended_chats(const std::string& target) {
+    std::vector<int64_t> ended;
+    {
+        Statement st(db_, "SELECT id FROM chats WHERE state IN ('closed', 'abandoned') "
+                          "AND id NOT IN (SELECT chat_id FROM outbox)");
+        while (st.step())
+            ended.push_back(st.column_int(0));
+    }
+    for (int64_t id : ended) {
+        Transaction tx(db_);
+        Chat chat = get_chat(id);
+        transition_locked(chat, ChatState::delivering, "chat2rt");
+        unsigned char raw[12];
+        // The marker only has to be unique and unguessable enough not to
+        // collide with text a person wrote; sqlite's randomness will do.
+        sqlite3_randomness(sizeof raw, raw);
+        std::string marker = fmt::format("rtchat-{}-", id);
+        for (unsigned char c : raw)
+            marker += fmt::format("{:02x}", c);
+        Statement(db_, "INSERT INTO outbox (chat_id, target, state, next_try, marker) "
+                       "VALUES (?, ?, 'pending', ?, ?)")
+            .bind(1, id)
+            .bind(2, target)
+            .bind(3, clock_())
+            .bind(4, marker)
+            .run();
+        tx.commit();
+    }
+    return static_cast<int>(ended.size());
+}
+
+std::vector<Delivery> Store::deliveries(std::string_view state) {
+    Statement st(db_, "SELECT chat_id, target, state, attempts, next_try, marker, last_error "
+                      "FROM outbox WHERE state = ? ORDER BY chat_id");
+    st.bind(1, state);
+    std::vector<Delivery> out;
+    while (st.step())
+        out.push_back(Delivery{st.column_int(0), st.column_text(1), st.column_text(2),
+                               st.column_int(3), st.column_int(4), st.column_text(5),
+                               st.column_text(6)});
+    return out;
+}
+
+std::vector<Delivery> Store::due_deliveries() {
+    std::vector<Delivery> out;
+    for (Delivery& d : deliveries("pending"))
+        if (d.next_try <= clock_())
+            out.push_back(std::move(d));
+    return out;
+}
+
+void Store::delivery_succeeded(int64_t chat_id) {
+    Transaction tx(db_);
+    Statement(db_, "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
+                   "delivered_at = ?, last_error = '' WHERE chat_id = ?")
+        .bind(1, clock_())
+        .bind(2, chat_id)
+        .run();
+    transition_locked(get_chat(chat_id), ChatState::delivered, "chat2rt");
+    tx.commit();
+}
+
+void Store::delivery_deferred(int64_t chat_id, std::string_view error, int64_t next_try) {
+    Statement(db_, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try = ? "
+                   "WHERE chat_id = ?")
+        .bind(1, error)
+        .bind(2, next_try)
+        .bind(3, chat_id)
+        .run();
+}
+
+void Store::delivery_failed(int64_t chat_id, std::string_view error) {
+    Transaction tx(db_);
+    Statement(db_, "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
+                   "WHERE chat_id = ?")
+        .bind(1, error)
+        .bind(2, chat_id)
+        .run();
+    transition_locked(get_chat(chat_id), ChatState::failed, "chat2rt");
+    tx.commit();
+}
+
 Stats Store::stats() {
     Stats s;
     Statement by_state(db_, "SELECT state, count(*) FROM chats GROUP BY state ORDER BY state");

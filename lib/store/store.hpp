@@ -75,6 +75,17 @@ struct WebSession {
     int64_t expires_at = 0;
 };
 
+/// One transcript delivery: pending until the target confirmed it.
+struct Delivery {
+    int64_t chat_id = 0;
+    std::string target;
+    std::string state; ///< pending, delivered or failed
+    int64_t attempts = 0;
+    int64_t next_try = 0;
+    std::string marker; ///< unique, in the transcript, to find it again at the target
+    std::string last_error;
+};
+
 struct Stats {
     std::vector<std::pair<ChatState, int64_t>> chats_by_state;
     int64_t messages = 0;
@@ -131,6 +142,19 @@ public:
     /// The live session with this hash; throws NotFound when there is none
     /// (unknown, expired, or its chat has ended).
     WebSession find_session(std::string_view session_hash);
+
+    /// Moves every ended chat (closed or abandoned) to delivering and gives
+    /// it an outbox entry for `target`, each in one transaction. Returns how many.
+    int enqueue_ended_chats(const std::string& target);
+    /// Deliveries due now (pending, next_try passed).
+    std::vector<Delivery> due_deliveries();
+    /// The target confirmed: the delivery and its chat are done.
+    void delivery_succeeded(int64_t chat_id);
+    /// A transient failure: try again at `next_try`.
+    void delivery_deferred(int64_t chat_id, std::string_view error, int64_t next_try);
+    /// A permanent failure: the chat becomes failed, shown loudly, kept.
+    void delivery_failed(int64_t chat_id, std::string_view error);
+    std::vector<Delivery> deliveries(std::string_view state);
 
     Stats stats();
     int64_t now() const { return clock_(); }

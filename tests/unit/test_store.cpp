@@ -256,3 +256,40 @@ TEST(StoreFile, UpgradesAVersion1DatabaseKeepingItsChats) {
     EXPECT_EQ(v.column_int(0), current_schema_version());
     EXPECT_THROW(upgraded.find_session(std::string(32, 'x')), NotFound);
 }
+
+TEST_F(StoreTest, EndedChatsGoThroughTheOutboxOnce) {
+    Chat open = alice();
+    Chat ended = store.create_chat({"bob", "", std::nullopt, "", "co1", "", 0});
+    store.close_chat(ended.id, "co1", "done", "closed by CO");
+    EXPECT_EQ(store.enqueue_ended_chats("spool:/x"), 1);
+    EXPECT_EQ(store.enqueue_ended_chats("spool:/x"), 0) << "a chat was queued twice";
+    EXPECT_EQ(store.get_chat(ended.id).state, ChatState::delivering);
+    EXPECT_EQ(store.get_chat(open.id).state, ChatState::invited);
+    auto due = store.due_deliveries();
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].chat_id, ended.id);
+    EXPECT_EQ(due[0].marker.rfind("rtchat-2-", 0), 0u);
+
+    store.delivery_deferred(ended.id, "disk full", now + 60000);
+    EXPECT_TRUE(store.due_deliveries().empty()) << "a deferred delivery is not due before its time";
+    now += 60000;
+    ASSERT_EQ(store.due_deliveries().size(), 1u);
+    EXPECT_EQ(store.due_deliveries()[0].attempts, 1);
+    EXPECT_EQ(store.due_deliveries()[0].last_error, "disk full");
+
+    store.delivery_succeeded(ended.id);
+    EXPECT_EQ(store.get_chat(ended.id).state, ChatState::delivered);
+    EXPECT_TRUE(store.due_deliveries().empty());
+}
+
+TEST_F(StoreTest, APermanentFailureKeepsTheChat) {
+    Chat c = alice();
+    store.close_chat(c.id, "co1", "", "closed by CO");
+    store.enqueue_ended_chats("rest2:main");
+    store.delivery_failed(c.id, "ticket 12345 does not exist");
+    EXPECT_EQ(store.get_chat(c.id).state, ChatState::failed);
+    ASSERT_EQ(store.deliveries("failed").size(), 1u);
+    EXPECT_EQ(store.deliveries("failed")[0].last_error, "ticket 12345 does not exist");
+    EXPECT_EQ(store.messages(c.id).size(), 0u);
+    EXPECT_THROW(store.transition(c.id, ChatState::purged, "reaper"), InvalidState);
+}

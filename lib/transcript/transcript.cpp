@@ -1,0 +1,145 @@
+#include "transcript/transcript.hpp"
+
+#include <ctime>
+#include <fmt/format.h>
+#include <kainjow/mustache.hpp>
+#include <set>
+
+namespace rtchat::transcript {
+namespace {
+
+std::string local_time(int64_t ms, const char* format) {
+    const time_t secs = static_cast<time_t>(ms / 1000);
+    std::tm tm{};
+    localtime_r(&secs, &tm);
+    char buf[64];
+    return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
+}
+
+std::string base64(const std::string& in) {
+    static constexpr char table[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < in.size(); i += 3) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        if (i + 1 < in.size())
+            v |= static_cast<unsigned char>(in[i + 1]) << 8;
+        if (i + 2 < in.size())
+            v |= static_cast<unsigned char>(in[i + 2]);
+        out += table[(v >> 18) & 63];
+        out += table[(v >> 12) & 63];
+        out += i + 1 < in.size() ? table[(v >> 6) & 63] : '=';
+        out += i + 2 < in.size() ? table[v & 63] : '=';
+    }
+    return out;
+}
+
+// Splits text into lines no longer than `limit` bytes, never inside a
+// UTF-8 sequence (mail lines may not exceed 998 bytes).
+std::vector<std::string> wrap(const std::string& text, size_t limit) {
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t nl = text.find('\n', start);
+        std::string line =
+            text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        while (line.size() > limit) {
+            size_t cut = limit;
+            while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+                --cut;
+            lines.push_back(line.substr(0, cut));
+            line.erase(0, cut);
+        }
+        lines.push_back(line);
+        if (nl == std::string::npos)
+            break;
+        start = nl + 1;
+    }
+    return lines;
+}
+
+} // namespace
+
+std::string encode_header(const std::string& value) {
+    for (unsigned char c : value)
+        if (c >= 0x80 || c < 0x20)
+            return "=?UTF-8?B?" + base64(value) + "?=";
+    return value;
+}
+
+Rendered render(const store::Chat& chat, const std::vector<store::Message>& messages,
+                const std::string& marker, const Options& options, int64_t now_ms) {
+    using kainjow::mustache::data;
+    data d;
+    d.set("id", std::to_string(chat.id));
+    d.set("user", chat.user_name);
+    if (!chat.user_email.empty())
+        d.set("email", chat.user_email);
+    if (chat.rt_ticket)
+        d.set("ticket", std::to_string(*chat.rt_ticket));
+    std::set<std::string> people{chat.created_by};
+    for (const store::Message& m : messages)
+        people.insert(m.author);
+    std::string participants = chat.user_name + " (user)";
+    for (const std::string& p : people)
+        if (p != chat.user_name)
+            participants += ", " + p + " (IT support)";
+    d.set("participants", participants);
+    d.set("started", local_time(chat.created_at, "%Y-%m-%d %H:%M:%S %Z"));
+    d.set("ended", local_time(chat.closed_at.value_or(chat.updated_at), "%Y-%m-%d %H:%M:%S %Z"));
+    d.set("end_reason",
+          chat.end_reason.empty() ? std::string(store::to_string(chat.state)) : chat.end_reason);
+    if (!chat.closed_by.empty())
+        d.set("closed_by", chat.closed_by);
+    d.set("count", std::to_string(messages.size()));
+    if (!chat.summary.empty())
+        d.set("summary", chat.summary);
+    data lines{data::type::list};
+    for (const store::Message& m : messages) {
+        const std::string head = fmt::format("[{}] {}: ", local_time(m.at, "%H:%M"), m.author);
+        bool first = true;
+        for (const std::string& part : wrap(m.body, 900)) {
+            data line;
+            line.set("text", first ? head + part : std::string(head.size(), ' ') + part);
+            lines.push_back(line);
+            first = false;
+        }
+    }
+    d.set("lines", lines);
+    d.set("marker", marker);
+
+    kainjow::mustache::mustache tmpl(options.template_text);
+    // Plain text: nothing to escape; HTML escaping would garble the text.
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
+    Rendered r;
+    r.body = tmpl.render(d);
+    const std::string tag = chat.rt_ticket && !options.rtname.empty()
+                                ? fmt::format("[{} #{}] ", options.rtname, *chat.rt_ticket)
+                                : "";
+    r.subject = fmt::format("{}Chat transcript: {} (chat #{})", tag, chat.user_name, chat.id);
+
+    std::string msg;
+    auto header = [&](std::string_view name, const std::string& value) {
+        msg += fmt::format("{}: {}\r\n", name, value);
+    };
+    header("From", options.from);
+    header("Subject", encode_header(r.subject));
+    header("Date", local_time(now_ms, "%a, %d %b %Y %H:%M:%S %z"));
+    header("Message-ID", fmt::format("<{}@rtchat>", marker));
+    header("X-RTChat-Marker", marker);
+    header("X-RTChat-Chat", std::to_string(chat.id));
+    if (chat.rt_ticket)
+        header("X-RTChat-Ticket", std::to_string(*chat.rt_ticket));
+    header("MIME-Version", "1.0");
+    header("Content-Type", "text/plain; charset=utf-8");
+    header("Content-Transfer-Encoding", "8bit");
+    msg += "\r\n";
+    for (const std::string& line : wrap(r.body, 998)) {
+        msg += line; // SMTP's dot-stuffing is libcurl's job, not the message's
+        msg += "\r\n";
+    }
+    r.message = std::move(msg);
+    return r;
+}
+
+} // namespace rtchat::transcript

@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# chat2rt with the spool target (the embedded default), against a real chatd.
+
+load helpers
+
+setup() {
+    setup_chatd
+    export RTCHAT_SHARE_DIR=$RTCHAT_SOURCE_DIR
+    export TZ=UTC
+    printf '[chat2rt]\nspool_dir = %s/spool\nrtname = rt.example.org\nretry_after = 1s\n' "$STATE" >>"$RTCHAT_CONFIG"
+    chatd_stop
+    chatd_start
+}
+teardown() { teardown_chatd; }
+
+closed_chat() {
+    local id
+    id=$("$CHATCTL" start --user "Zoë" --email zoe@example.org --rt 4242 --json |
+        sed -E 's/.*"chat":\{[^}]*"id":([0-9]+).*/\1/')
+    "$CHATCTL" say "$id" "Hello Zoë" >/dev/null
+    "$CHATCTL" close "$id" --summary "Printer fixed." >/dev/null
+    echo "$id"
+}
+
+@test "a closed chat's transcript lands in the spool once" {
+    id=$(closed_chat)
+    run "$CHAT2RT" --once
+    assert_success
+    run bash -c "ls $STATE/spool/*.eml | wc -l"
+    assert_output 1
+    file=$(ls "$STATE"/spool/*.eml)
+    run cat "$file"
+    assert_line --partial "Subject: =?UTF-8?B?"
+    assert_line --partial "X-RTChat-Ticket: 4242"
+    assert_line --partial "Printer fixed."
+    assert_line --partial "> ["
+    run "$CHATCTL" show "$id"
+    assert_line --partial "state:   delivered"
+    run "$CHAT2RT" --once
+    assert_success
+    run bash -c "ls $STATE/spool/*.eml | wc -l"
+    assert_output 1
+}
+
+@test "an open chat is not delivered" {
+    "$CHATCTL" start --user alice >/dev/null
+    run "$CHAT2RT" --once
+    assert_success
+    [[ ! -d $STATE/spool ]] || [[ -z $(ls "$STATE/spool") ]]
+}
+
+@test "a crash between writing and recording delivers nothing twice" {
+    id=$(closed_chat)
+    "$CHAT2RT" --once
+    # As if chat2rt died after the rename, before the store knew.
+    sqlite3 "$STATE/rtchat.db" "UPDATE outbox SET state = 'pending', delivered_at = NULL WHERE chat_id = $id;
+                                UPDATE chats SET state = 'delivering' WHERE id = $id;"
+    run "$CHAT2RT" --once
+    assert_success
+    assert_output --partial "found_from_earlier_try=yes"
+    run bash -c "ls $STATE/spool/*.eml | wc -l"
+    assert_output 1
+    run "$CHATCTL" show "$id"
+    assert_line --partial "state:   delivered"
+}
+
+@test "an unwritable spool waits and is retried; nothing is lost" {
+    id=$(closed_chat)
+    mkdir -p "$STATE/spool"
+    chmod 0500 "$STATE/spool"
+    # root ignores permissions: run as the owner of the store instead.
+    chown -R nobody "$STATE"
+    chmod 0777 "$STATE"
+    run setpriv --reuid=nobody --regid=nogroup --clear-groups env RTCHAT_CONFIG="$RTCHAT_CONFIG" RTCHAT_SHARE_DIR="$RTCHAT_SHARE_DIR" "$CHAT2RT" --once
+    assert_success
+    assert_output --partial "event=transcript_deferred chat=$id"
+    run setpriv --reuid=nobody --regid=nogroup --clear-groups env RTCHAT_CONFIG="$RTCHAT_CONFIG" "$CHAT2RT" --status
+    assert_success
+    assert_line --index 0 "chat2rt: 1 transcript(s) waiting, 0 failed"
+    assert_line --partial "Permission denied"
+    chmod 0700 "$STATE/spool"
+    sleep 1.1
+    run setpriv --reuid=nobody --regid=nogroup --clear-groups env RTCHAT_CONFIG="$RTCHAT_CONFIG" RTCHAT_SHARE_DIR="$RTCHAT_SHARE_DIR" "$CHAT2RT" --once
+    assert_success
+    assert_output --partial "event=transcript_delivered chat=$id"
+    run bash -c "ls $STATE/spool/*.eml | wc -l"
+    assert_output 1
+}
+
+@test "--status says when transcripts failed for good, with exit 1" {
+    id=$(closed_chat)
+    "$CHAT2RT" --once
+    sqlite3 "$STATE/rtchat.db" "UPDATE outbox SET state = 'failed', last_error = 'ticket 4242 does not exist' WHERE chat_id = $id"
+    run "$CHAT2RT" --status
+    assert_failure 1
+    assert_line --partial "FAILED   chat"
+    assert_line --partial "ticket 4242 does not exist"
+}
