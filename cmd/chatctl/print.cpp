@@ -1,5 +1,7 @@
 #include "print.hpp"
 
+#include "timefmt/local_time.hpp"
+
 #include <ctime>
 #include <fmt/format.h>
 #include <iostream>
@@ -27,27 +29,16 @@ std::string terminal_safe(std::string_view text) {
     return out;
 }
 
-namespace {
-
-std::string format_local(int64_t ms, const char* format) {
-    const time_t secs = static_cast<time_t>(ms / 1000);
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    char buf[64];
-    size_t n = std::strftime(buf, sizeof buf, format, &tm);
-    return std::string(buf, n);
-}
-
-} // namespace
+namespace {} // namespace
 
 std::string local_time(const proto::json& ms) {
     if (!ms.is_number_integer())
         return "-";
-    return format_local(ms.get<int64_t>(), "%Y-%m-%d %H:%M %Z");
+    return timefmt::local_time(ms.get<int64_t>(), "%Y-%m-%d %H:%M %Z");
 }
 
 std::string local_clock(int64_t ms) {
-    return format_local(ms, "%H:%M");
+    return timefmt::local_time(ms, "%H:%M");
 }
 
 std::string format_message(const proto::json& m) {

@@ -29,6 +29,11 @@ void set_status_command(CLI::App& app, Context& ctx) {
         std::cout << fmt::format("\n  messages: {}\n  live guest links: {}\n",
                                  s.value("messages", int64_t{0}),
                                  s.value("live_guest_links", int64_t{0}));
+        const proto::json& t = s["transcripts"];
+        std::cout << fmt::format("  transcripts: {} waiting, {} failed{}\n",
+                                 t.value("waiting", int64_t{0}), t.value("failed", int64_t{0}),
+                                 t.value("failed", int64_t{0}) > 0 ? " (see chat2rt --status)"
+                                                                   : "");
         std::cout << fmt::format("  you: {} (CO)\n", s["you"].value("name", "?"));
     });
 }

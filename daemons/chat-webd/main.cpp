@@ -2,7 +2,7 @@
 // the connection to chatd, signals and timers all run from it.
 
 #include "app.hpp"
-#include "config/cli.hpp"
+#include "config/program.hpp"
 #include "ipc/signals.hpp"
 #include "log/log.hpp"
 
@@ -16,9 +16,7 @@ using namespace rtchat;
 
 namespace {
 
-int run(const std::string& config_path) {
-    config::Config cfg = config::Config::load(config_path);
-    log::set_level(log::parse_level(cfg.get("log", "level")));
+int run(const config::Config& cfg) {
     ipc::EventLoop loop;
     webd::App app(cfg, loop);
     ipc::Signals signals(loop, [&](int signo) {
@@ -47,31 +45,12 @@ int run(const std::string& config_path) {
 } // namespace
 
 int main(int argc, char** argv) {
-    log::set_component("chat-webd");
-    CLI::App cli{"chat-webd: rtchat's web pages for users and COs"};
-    std::string config_path;
-    bool check_only = false;
-    config::add_config_option(cli, config_path);
-    cli.add_flag("--check-config", check_only, "check the configuration file and exit");
-    cli.set_version_flag("--version", RTCHAT_VERSION);
-    try {
-        cli.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return cli.exit(e) == 0 ? 0 : 2;
-    }
-    try {
-        if (check_only) {
-            config::Config cfg = config::Config::load(config_path);
-            std::cout << "configuration OK: " << cfg.source() << "\n";
-            return 0;
-        }
-        return run(config_path);
-    } catch (const config::ConfigError& e) {
-        std::cerr << "chat-webd: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        log::error("fatal", {{"error", e.what()}});
-        std::cerr << "chat-webd: " << e.what() << "\n";
-        return 1;
-    }
+    return config::run_program(argc, argv,
+                               {"chat-webd",
+                                "chat-webd: rtchat's web pages for users and COs",
+                                1,
+                                {},
+                                [](const config::Config& cfg, const std::string&) {
+                                    return run(cfg);
+                                }});
 }

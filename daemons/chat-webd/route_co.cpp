@@ -3,10 +3,11 @@
 
 #include "app.hpp"
 
+#include "timefmt/local_time.hpp"
+
 #include "log/log.hpp"
 
 #include <charconv>
-#include <ctime>
 #include <fmt/format.h>
 
 namespace rtchat::webd {
@@ -36,14 +37,6 @@ int64_t chat_id_in(const std::string& path, std::string_view prefix, std::string
     else if (stop != end)
         return 0;
     return id;
-}
-
-std::string local_time(int64_t ms) {
-    const time_t secs = static_cast<time_t>(ms / 1000);
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    char buf[32];
-    return std::string(buf, std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm));
 }
 
 // Forwards one request to chatd in the CO's name and answers with its result.
@@ -82,7 +75,7 @@ void list_page(App& app, const ExchangePtr& ex, const std::string& co) {
             const int64_t last = c["last_message_at"].is_number_integer()
                                      ? c["last_message_at"].get<int64_t>()
                                      : c.value("updated_at", int64_t{0});
-            row.set("last", local_time(last));
+            row.set("last", timefmt::minutes(last));
             row.set("created_by", c.value("created_by", ""));
             chats.push_back(row);
         }
@@ -104,7 +97,7 @@ void chat_page(App& app, const ExchangePtr& ex, const std::string& co, int64_t i
         data.set("state", c.value("state", ""));
         data.set("presence", r.result.value("user_presence", "unknown"));
         data.set("created_by", c.value("created_by", ""));
-        data.set("started", local_time(c.value("created_at", int64_t{0})));
+        data.set("started", timefmt::minutes(c.value("created_at", int64_t{0})));
         if (c["rt_ticket"].is_number_integer())
             data.set("ticket", std::to_string(c["rt_ticket"].get<int64_t>()));
         data.set("max_message_bytes", app.config().get("chatd", "max_message_bytes"));

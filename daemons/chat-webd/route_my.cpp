@@ -4,19 +4,12 @@
 
 #include "app.hpp"
 
+#include "timefmt/local_time.hpp"
+
 #include <charconv>
-#include <ctime>
 
 namespace rtchat::webd {
 namespace {
-
-std::string local_time(int64_t ms) {
-    const time_t secs = static_cast<time_t>(ms / 1000);
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    char buf[32];
-    return std::string(buf, std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm));
-}
 
 void open_chat(App& app, const ExchangePtr& ex, const std::string& user, int64_t chat) {
     app.chatd().request(
@@ -69,7 +62,7 @@ void route_my(App& app, const ExchangePtr& ex, const std::string& user) {
             web::TemplateData item;
             item.set("id", std::to_string(c.value("id", int64_t{0})));
             item.set("co", c.value("co", ""));
-            item.set("started", local_time(c.value("created_at", int64_t{0})));
+            item.set("started", timefmt::minutes(c.value("created_at", int64_t{0})));
             list.push_back(item);
         }
         data.set("chats", list);

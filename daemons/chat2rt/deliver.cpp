@@ -5,11 +5,14 @@
 #include "transcript/transcript.hpp"
 
 #include <algorithm>
+#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
+#include <sys/file.h>
 #include <system_error>
+#include <unistd.h>
 
 namespace rtchat::chat2rt {
 namespace {
@@ -32,6 +35,21 @@ PassResult run_pass(const config::Config& config, store::Store& store) {
     PassResult result;
     const std::string spool = config.get("chat2rt", "spool_dir");
     const std::string target = "spool:" + spool;
+    // One pass at a time, whatever runs it (timer, service, a person); the
+    // lock sits beside the store, which chat2rt can always write.
+    const std::string lock_path = config.get("store", "path") + ".chat2rt-lock";
+    const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0)
+        throw std::system_error(errno, std::generic_category(), "open " + lock_path);
+    if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        ::close(lock);
+        log::info("pass_skipped", {{"reason", "another chat2rt is running"}});
+        return result;
+    }
+    struct Unlock {
+        int fd;
+        ~Unlock() { ::close(fd); }
+    } unlock{lock};
     result.enqueued = store.enqueue_ended_chats(target);
     const auto due = store.due_deliveries();
     if (due.empty())
@@ -41,9 +59,9 @@ PassResult run_pass(const config::Config& config, store::Store& store) {
                                 config.get("chat2rt", "rtname")};
     for (const store::Delivery& d : due) {
         const store::Chat chat = store.get_chat(d.chat_id);
-        const auto rendered =
-            transcript::render(chat, store.messages(chat.id), d.marker, options, store.now());
         try {
+            const auto rendered =
+                transcript::render(chat, store.messages(chat.id), d.marker, options, store.now());
             const rt::SpoolResult r = rt::deliver_to_spool(spool, d.marker, rendered.message);
             store.delivery_succeeded(chat.id);
             ++result.delivered;
@@ -53,7 +71,8 @@ PassResult run_pass(const config::Config& config, store::Store& store) {
                  {"target", "spool"},
                  {"marker", d.marker},
                  {"found_from_earlier_try", r == rt::SpoolResult::already_there ? "yes" : "no"}});
-        } catch (const std::system_error& e) {
+        } catch (const std::exception& e) {
+            // Whatever went wrong with this one, the others still go out.
             // A folder that cannot be written now may be writable later.
             const int64_t base = config.get_duration("chat2rt", "retry_after").count() * 1000;
             const int64_t wait =

@@ -2,8 +2,8 @@
 // once. Run once by a timer (--once) or as a service; --status shows the
 // backlog and what failed.
 
-#include "config/cli.hpp"
 #include "config/config.hpp"
+#include "config/program.hpp"
 #include "deliver.hpp"
 #include "ipc/event_loop.hpp"
 #include "ipc/signals.hpp"
@@ -78,32 +78,19 @@ int run_service(const config::Config& cfg) {
 } // namespace
 
 int main(int argc, char** argv) {
-    log::set_component("chat2rt");
-    CLI::App app{"chat2rt: transcripts of finished chats into RT, exactly once"};
-    std::string config_path;
     bool once = false;
     bool status = false;
-    config::add_config_option(app, config_path);
-    app.add_flag("--once", once, "one pass, then exit: 1 if a transcript failed for good");
-    app.add_flag("--status", status, "show waiting and failed transcripts; exit 1 if any failed");
-    app.set_version_flag("--version", RTCHAT_VERSION);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2;
-    }
-    try {
-        config::Config cfg = config::Config::load(config_path);
-        log::set_level(log::parse_level(cfg.get("log", "level")));
-        if (status)
-            return print_status(cfg);
-        return once ? run_once(cfg) : run_service(cfg);
-    } catch (const config::ConfigError& e) {
-        std::cerr << "chat2rt: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        log::error("fatal", {{"error", e.what()}});
-        std::cerr << "chat2rt: " << e.what() << "\n";
-        return 3;
-    }
+    return config::run_program(
+        argc, argv,
+        {"chat2rt", "chat2rt: transcripts of finished chats into RT, exactly once", 3,
+         [&](CLI::App& app) {
+             app.add_flag("--once", once, "one pass, then exit: 1 if a transcript failed for good");
+             app.add_flag("--status", status,
+                          "show waiting and failed transcripts; exit 1 if any failed");
+         },
+         [&](const config::Config& cfg, const std::string&) {
+             if (status)
+                 return print_status(cfg);
+             return once ? run_once(cfg) : run_service(cfg);
+         }});
 }

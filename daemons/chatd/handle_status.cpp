@@ -23,6 +23,8 @@ proto::json handle_status(Call& call) {
         {"chats", std::move(by_state)},
         {"messages", stats.messages},
         {"live_guest_links", stats.live_guest_links},
+        {"transcripts",
+         {{"waiting", stats.transcripts_waiting}, {"failed", stats.transcripts_failed}}},
         {"you",
          {{"name", call.client.name}, {"uid", call.client.peer.uid}, {"co", call.client.co}}},
     };

@@ -1,8 +1,8 @@
 // chatd: the chat engine. One thread, one epoll loop: the socket server,
 // signals (signalfd) and the systemd watchdog all run from it.
 
-#include "config/cli.hpp"
 #include "config/config.hpp"
+#include "config/program.hpp"
 #include "ipc/event_loop.hpp"
 #include "ipc/signals.hpp"
 #include "log/log.hpp"
@@ -28,9 +28,7 @@ store::Synchronous synchronous_mode(const config::Config& cfg) {
                                                        : store::Synchronous::full;
 }
 
-int run(const std::string& config_path) {
-    config::Config cfg = config::Config::load(config_path);
-    log::set_level(log::parse_level(cfg.get("log", "level")));
+int run(const config::Config& cfg, const std::string& config_path) {
 
     const std::filesystem::path db_path = cfg.get("store", "path");
     if (db_path.has_parent_path())
@@ -76,31 +74,12 @@ int run(const std::string& config_path) {
 } // namespace
 
 int main(int argc, char** argv) {
-    log::set_component("chatd");
-    CLI::App app{"chatd: the rtchat chat engine"};
-    std::string config_path;
-    bool check_only = false;
-    config::add_config_option(app, config_path);
-    app.add_flag("--check-config", check_only, "check the configuration file and exit");
-    app.set_version_flag("--version", RTCHAT_VERSION);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2;
-    }
-    try {
-        if (check_only) {
-            config::Config cfg = config::Config::load(config_path);
-            std::cout << "configuration OK: " << cfg.source() << "\n";
-            return 0;
-        }
-        return run(config_path);
-    } catch (const config::ConfigError& e) {
-        std::cerr << "chatd: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        log::error("fatal", {{"error", e.what()}});
-        std::cerr << "chatd: " << e.what() << "\n";
-        return 1;
-    }
+    return config::run_program(argc, argv,
+                               {"chatd",
+                                "chatd: the rtchat chat engine",
+                                1,
+                                {},
+                                [](const config::Config& cfg, const std::string& path) {
+                                    return run(cfg, path);
+                                }});
 }

@@ -51,7 +51,7 @@ void Server::shutdown() {
 
 void Server::reload(const config::Config& config) {
     for (const config::KeySpec& spec : config::schema())
-        if (spec.needs_restart &&
+        if ((spec.section == "store" || spec.section == "chatd") && spec.needs_restart &&
             config.get(spec.section, spec.key) != config_->get(spec.section, spec.key))
             log::warning("config_needs_restart", {{"section", spec.section}, {"key", spec.key}});
     config_ = std::make_unique<config::Config>(config);

@@ -436,6 +436,11 @@ Stats Store::stats() {
     links.bind(1, clock_());
     links.step();
     s.live_guest_links = links.column_int(0);
+    Statement outbox(db_, "SELECT count(*) FILTER (WHERE state = 'pending'), "
+                          "count(*) FILTER (WHERE state = 'failed') FROM outbox");
+    outbox.step();
+    s.transcripts_waiting = outbox.column_int(0);
+    s.transcripts_failed = outbox.column_int(1);
     return s;
 }
 

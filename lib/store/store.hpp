@@ -90,6 +90,8 @@ struct Stats {
     std::vector<std::pair<ChatState, int64_t>> chats_by_state;
     int64_t messages = 0;
     int64_t live_guest_links = 0;
+    int64_t transcripts_waiting = 0; ///< in the outbox, not yet at their target
+    int64_t transcripts_failed = 0;  ///< failed for good: need a person
 };
 
 enum class Synchronous { full, normal };

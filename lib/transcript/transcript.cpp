@@ -1,5 +1,7 @@
 #include "transcript/transcript.hpp"
 
+#include "timefmt/local_time.hpp"
+
 #include <ctime>
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
@@ -7,14 +9,6 @@
 
 namespace rtchat::transcript {
 namespace {
-
-std::string local_time(int64_t ms, const char* format) {
-    const time_t secs = static_cast<time_t>(ms / 1000);
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    char buf[64];
-    return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
-}
 
 std::string base64(const std::string& in) {
     static constexpr char table[] =
@@ -47,6 +41,8 @@ std::vector<std::string> wrap(const std::string& text, size_t limit) {
             size_t cut = limit;
             while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
                 --cut;
+            if (cut == 0) // not UTF-8 after all: cut anywhere rather than never
+                cut = limit;
             lines.push_back(line.substr(0, cut));
             line.erase(0, cut);
         }
@@ -85,10 +81,11 @@ Rendered render(const store::Chat& chat, const std::vector<store::Message>& mess
         if (p != chat.user_name)
             participants += ", " + p + " (IT support)";
     d.set("participants", participants);
-    d.set("started", local_time(chat.created_at, "%Y-%m-%d %H:%M:%S %Z"));
-    d.set("ended", local_time(chat.closed_at.value_or(chat.updated_at), "%Y-%m-%d %H:%M:%S %Z"));
+    d.set("started", timefmt::local_time(chat.created_at, "%Y-%m-%d %H:%M:%S %Z"));
+    d.set("ended",
+          timefmt::local_time(chat.closed_at.value_or(chat.updated_at), "%Y-%m-%d %H:%M:%S %Z"));
     d.set("end_reason",
-          chat.end_reason.empty() ? std::string(store::to_string(chat.state)) : chat.end_reason);
+          chat.end_reason.empty() ? std::string("not closed by a CO") : chat.end_reason);
     if (!chat.closed_by.empty())
         d.set("closed_by", chat.closed_by);
     d.set("count", std::to_string(messages.size()));
@@ -96,9 +93,11 @@ Rendered render(const store::Chat& chat, const std::vector<store::Message>& mess
         d.set("summary", chat.summary);
     data lines{data::type::list};
     for (const store::Message& m : messages) {
-        const std::string head = fmt::format("[{}] {}: ", local_time(m.at, "%H:%M"), m.author);
+        const std::string head =
+            fmt::format("[{}] {}: ", timefmt::local_time(m.at, "%H:%M"), m.author);
         bool first = true;
-        for (const std::string& part : wrap(m.body, 900)) {
+        // "> ", the head and the text together stay well under 998 bytes.
+        for (const std::string& part : wrap(m.body, 900 - std::min<size_t>(head.size(), 400))) {
             data line;
             line.set("text", first ? head + part : std::string(head.size(), ' ') + part);
             lines.push_back(line);
@@ -109,6 +108,8 @@ Rendered render(const store::Chat& chat, const std::vector<store::Message>& mess
     d.set("marker", marker);
 
     kainjow::mustache::mustache tmpl(options.template_text);
+    if (!tmpl.is_valid())
+        throw std::runtime_error("the transcript template does not parse: " + tmpl.error_message());
     // Plain text: nothing to escape; HTML escaping would garble the text.
     tmpl.set_custom_escape([](const std::string& s) { return s; });
     Rendered r;
@@ -124,7 +125,7 @@ Rendered render(const store::Chat& chat, const std::vector<store::Message>& mess
     };
     header("From", options.from);
     header("Subject", encode_header(r.subject));
-    header("Date", local_time(now_ms, "%a, %d %b %Y %H:%M:%S %z"));
+    header("Date", timefmt::local_time(now_ms, "%a, %d %b %Y %H:%M:%S %z"));
     header("Message-ID", fmt::format("<{}@rtchat>", marker));
     header("X-RTChat-Marker", marker);
     header("X-RTChat-Chat", std::to_string(chat.id));

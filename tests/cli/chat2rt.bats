@@ -95,4 +95,6 @@ closed_chat() {
     assert_failure 1
     assert_line --partial "FAILED   chat"
     assert_line --partial "ticket 4242 does not exist"
+    run "$CHATCTL" status
+    assert_line "  transcripts: 0 waiting, 1 failed (see chat2rt --status)"
 }

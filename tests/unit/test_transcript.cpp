@@ -51,7 +51,9 @@ TEST(Transcript, SummaryFirstThenTheQuotedConversation) {
     ASSERT_NE(first_line, std::string::npos);
     EXPECT_LT(summary, first_line) << "the summary must come before the log";
     EXPECT_NE(r.body.find("> ["), std::string::npos);
-    EXPECT_NE(r.body.find("> [13:34] Zoë: My printer is <b>broken</b>\n>               since Monday\n> [13:35] bob: Let me look."), std::string::npos)
+    EXPECT_NE(r.body.find("> [13:34] Zoë: My printer is <b>broken</b>\n>               since "
+                          "Monday\n> [13:35] bob: Let me look."),
+              std::string::npos)
         << r.body;
     EXPECT_NE(r.body.find("since Monday"), std::string::npos);
     EXPECT_NE(r.body.find("RT ticket:    #4242"), std::string::npos);
