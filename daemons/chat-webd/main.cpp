@@ -4,13 +4,13 @@
 #include "app.hpp"
 #include "config/program.hpp"
 #include "ipc/signals.hpp"
+#include "ipc/systemd.hpp"
 #include "log/log.hpp"
 
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstring>
 #include <iostream>
-#include <systemd/sd-daemon.h>
 
 using namespace rtchat;
 
@@ -26,16 +26,13 @@ int run(const config::Config& cfg) {
             return;
         }
         log::info("stopping", {{"signal", sigabbrev_np(signo)}});
-        sd_notify(0, "STOPPING=1");
+        ipc::notify_stopping();
         loop.stop();
     });
-    uint64_t watchdog_usec = 0;
-    if (sd_watchdog_enabled(0, &watchdog_usec) > 0)
-        loop.every(std::chrono::milliseconds(watchdog_usec / 2000),
-                   [] { sd_notify(0, "WATCHDOG=1"); });
+    ipc::start_watchdog(loop);
     app.start();
     log::info("started", {{"version", RTCHAT_VERSION}, {"config", cfg.source()}});
-    sd_notify(0, "READY=1");
+    ipc::notify_ready();
     loop.run();
     app.stop();
     log::info("stopped");

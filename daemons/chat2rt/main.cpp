@@ -7,6 +7,7 @@
 #include "deliver.hpp"
 #include "ipc/event_loop.hpp"
 #include "ipc/signals.hpp"
+#include "ipc/systemd.hpp"
 #include "log/log.hpp"
 
 #include <CLI/CLI.hpp>
@@ -14,7 +15,6 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <iostream>
-#include <systemd/sd-daemon.h>
 
 using namespace rtchat;
 
@@ -69,7 +69,7 @@ int run_service(const config::Config& cfg) {
     loop.every(std::chrono::duration_cast<std::chrono::milliseconds>(
                    cfg.get_duration("chat2rt", "interval")),
                pass);
-    sd_notify(0, "READY=1");
+    ipc::notify_ready();
     pass();
     loop.run();
     return 0;

@@ -5,6 +5,7 @@
 #include "config/program.hpp"
 #include "ipc/event_loop.hpp"
 #include "ipc/signals.hpp"
+#include "ipc/systemd.hpp"
 #include "log/log.hpp"
 #include "server.hpp"
 #include "store/store.hpp"
@@ -16,7 +17,6 @@
 #include <filesystem>
 #include <iostream>
 #include <sys/epoll.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 using namespace rtchat;
@@ -50,21 +50,18 @@ int run(const config::Config& cfg, const std::string& config_path) {
             return;
         }
         log::info("stopping", {{"signal", sigabbrev_np(signo)}});
-        sd_notify(0, "STOPPING=1");
+        ipc::notify_stopping();
         loop.stop();
     });
 
-    uint64_t watchdog_usec = 0;
-    if (sd_watchdog_enabled(0, &watchdog_usec) > 0)
-        loop.every(std::chrono::milliseconds(watchdog_usec / 2000),
-                   [] { sd_notify(0, "WATCHDOG=1"); });
+    ipc::start_watchdog(loop);
 
     server.listen();
     log::info("started", {{"version", RTCHAT_VERSION},
                           {"config", cfg.source()},
                           {"store", db_path.string()},
                           {"socket", cfg.get("chatd", "socket")}});
-    sd_notify(0, "READY=1");
+    ipc::notify_ready();
     loop.run();
     server.shutdown();
     log::info("stopped");
