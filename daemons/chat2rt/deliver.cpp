@@ -62,7 +62,9 @@ PassResult run_pass(const config::Config& config, store::Store& store) {
         try {
             const auto rendered =
                 transcript::render(chat, store.messages(chat.id), d.marker, options, store.now());
-            const rt::SpoolResult r = rt::deliver_to_spool(spool, d.marker, rendered.message);
+            // Retries go where the first try went, even if the configuration moved on.
+            const std::string dir = d.target.starts_with("spool:") ? d.target.substr(6) : spool;
+            const rt::SpoolResult r = rt::deliver_to_spool(dir, d.marker, rendered.message);
             store.delivery_succeeded(chat.id);
             ++result.delivered;
             log::info(

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 
@@ -21,6 +22,11 @@ using namespace rtchat;
 namespace {
 
 store::Store open_store(const config::Config& cfg) {
+    // chat2rt works on chatd's store; it never starts an empty one.
+    if (!std::filesystem::exists(cfg.get("store", "path")))
+        throw std::runtime_error(
+            fmt::format("no store at {}; start chatd first, or give chat2rt the same [store] path",
+                        cfg.get("store", "path")));
     return store::Store(cfg.get("store", "path"), cfg.get("store", "synchronous") == "normal"
                                                       ? store::Synchronous::normal
                                                       : store::Synchronous::full);

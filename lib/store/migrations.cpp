@@ -103,11 +103,17 @@ void migrate(Database& db, int target) {
                                   "rtchat knows ({}); upgrade rtchat or restore a backup",
                                   version, current_schema_version()),
                       SQLITE_ERROR);
-    for (; version < target; ++version) {
+    while (version < target) {
+        // Read again under the write lock: another program (chatd, chat2rt)
+        // may have taken this step since.
         Transaction tx(db);
+        version = user_version(db);
+        if (version >= target)
+            break;
         db.exec(steps[static_cast<size_t>(version)]);
         db.exec(fmt::format("PRAGMA user_version = {}", version + 1).c_str());
         tx.commit();
+        ++version;
     }
 }
 

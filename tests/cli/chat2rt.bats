@@ -98,3 +98,30 @@ closed_chat() {
     run "$CHATCTL" status
     assert_line "  transcripts: 0 waiting, 1 failed (see chat2rt --status)"
 }
+
+@test "chat2rt never starts an empty store of its own" {
+    printf '[store]\npath = %s/nothing-here.db\n' "$STATE" >"$STATE/other.conf"
+    run "$CHAT2RT" -c "$STATE/other.conf" --once
+    assert_failure 3
+    assert_output --partial "no store at $STATE/nothing-here.db; start chatd first"
+    [[ ! -e $STATE/nothing-here.db ]]
+}
+
+@test "a retry goes where the first try went" {
+    id=$(closed_chat)
+    mkdir -p "$STATE/spool"
+    chown -R nobody "$STATE"
+    chmod 0777 "$STATE"
+    chmod 0500 "$STATE/spool"
+    as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env RTCHAT_CONFIG="$RTCHAT_CONFIG" RTCHAT_SHARE_DIR="$RTCHAT_SHARE_DIR" "$@"; }
+    run as_nobody "$CHAT2RT" --once
+    assert_output --partial "event=transcript_deferred chat=$id"
+    # The configuration moves on; the waiting transcript keeps its target.
+    printf '[chat2rt]\nspool_dir = %s/elsewhere\n' "$STATE" >>"$RTCHAT_CONFIG"
+    chmod 0700 "$STATE/spool"
+    sleep 1.1
+    run as_nobody "$CHAT2RT" --once
+    assert_success
+    run bash -c "ls $STATE/spool/*.eml | wc -l"
+    assert_output 1
+}
