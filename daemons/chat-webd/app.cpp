@@ -328,6 +328,16 @@ size_t App::streams_of_session(const std::string& session) const {
     return it == streams_by_session_.end() ? 0 : static_cast<size_t>(it->second);
 }
 
+size_t App::streams_of_user(const std::string& user) const {
+    auto it = streams_by_user_.find(user);
+    return it == streams_by_user_.end() ? 0 : static_cast<size_t>(it->second);
+}
+
+void App::count_user_stream(const std::string& user, int delta) {
+    if ((streams_by_user_[user] += delta) <= 0)
+        streams_by_user_.erase(user);
+}
+
 void App::count_session_stream(const std::string& session, int delta) {
     int& n = streams_by_session_[session];
     const int before = n;

@@ -25,6 +25,7 @@ using ExchangePtr = std::shared_ptr<web::Exchange>;
 struct UserStream {
     std::shared_ptr<web::EventStream> out;
     std::string session; ///< to follow the chat again after chatd restarts
+    std::string user;    ///< the chat's user, for the per-user limit
     int64_t last_id = 0; ///< the newest message id it has been sent
 };
 
@@ -76,6 +77,8 @@ public:
     void add_stream(int64_t chat, const std::shared_ptr<UserStream>& stream);
     size_t streams_of_session(const std::string& session) const;
     void count_session_stream(const std::string& session, int delta);
+    size_t streams_of_user(const std::string& user) const;
+    void count_user_stream(const std::string& user, int delta);
     /// Tells chatd how the user's page is: online, away or gone.
     void report_presence(const std::string& session, const std::string& state);
 
@@ -98,6 +101,7 @@ private:
     std::map<std::string, std::pair<std::string, std::string>> static_files_;
     std::unordered_map<int64_t, std::vector<std::shared_ptr<UserStream>>> streams_by_chat_;
     std::unordered_map<std::string, int> streams_by_session_;
+    std::unordered_map<std::string, int> streams_by_user_;
     std::vector<std::pair<std::string, std::shared_ptr<web::EventStream>>> console_streams_;
     std::string console_secret_;
     std::vector<std::string> trusted_proxies_;

@@ -52,8 +52,16 @@ void route_chat_events(App& app, const ExchangePtr& ex) {
                     return retry_later(ex);
                 return ex->respond(web::Response::text(403, r.message + "\n"));
             }
+            // Several links or sign-ins of one person share one allowance.
+            const std::string user = r.result["chat"].value("user", "");
+            if (app.streams_of_user(user) >=
+                static_cast<size_t>(app.config().get_int("web", "max_streams_per_user"))) {
+                app.count_session_stream(session, -1);
+                return ex->respond(web::Response::text(429, "too many open chat windows\n"));
+            }
             auto stream = std::make_shared<UserStream>();
             stream->session = session;
+            stream->user = user;
             stream->last_id = after;
             stream->out = ex->stream({{"Cache-Control", "no-store"}});
             if (!stream->out->open()) {
@@ -74,9 +82,11 @@ void route_chat_events(App& app, const ExchangePtr& ex) {
                 "presence", {{"state", r.result.value("co_online", false) ? "online" : "gone"},
                              {"name", r.result["chat"].value("co", "")}}));
             app.add_stream(r.result["chat"].value("id", int64_t{0}), stream);
+            app.count_user_stream(user, 1);
             auto chained = std::move(stream->out->on_closed);
-            stream->out->on_closed = [&app, session, chained] {
+            stream->out->on_closed = [&app, session, user, chained] {
                 app.count_session_stream(session, -1);
+                app.count_user_stream(user, -1);
                 if (chained)
                     chained();
             };

@@ -191,3 +191,29 @@ test('presence: the user sees whether the CO follows; the CO sees the tab close'
   join.stdin.end('/quit\n');
   await new Promise((ok) => join.once('exit', ok));
 });
+
+test('one person cannot hold more event streams than the per-user limit', async () => {
+  // Three links for one user, four streams each: the eleventh stream is refused.
+  const sessions = [];
+  for (let i = 0; i < 3; ++i) {
+    const { url } = rtchat.startChat('many-tabs');
+    const r = await fetch(url, { method: 'POST', redirect: 'manual' });
+    sessions.push(/rtchat_session=([^;]+)/.exec(r.headers.get('set-cookie'))[1]);
+  }
+  const aborts = [];
+  const statuses = [];
+  for (const session of sessions) {
+    for (let tab = 0; tab < 4; ++tab) {
+      const abort = new AbortController();
+      aborts.push(abort);
+      const r = await fetch(`${rtchat.base}/chat/events`, {
+        headers: { Cookie: `rtchat_session=${session}` }, signal: abort.signal,
+      });
+      statuses.push(r.status);
+      if (r.status !== 200) await r.text();
+    }
+  }
+  aborts.forEach((a) => a.abort());
+  assert.deepEqual(statuses.filter((s) => s === 200).length, 10);
+  assert.deepEqual(statuses.slice(10), [429, 429]);
+});
