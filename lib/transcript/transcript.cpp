@@ -57,10 +57,28 @@ std::vector<std::string> wrap(const std::string& text, size_t limit) {
 } // namespace
 
 std::string encode_header(const std::string& value) {
+    bool plain = true;
     for (unsigned char c : value)
-        if (c >= 0x80 || c < 0x20)
-            return "=?UTF-8?B?" + base64(value) + "?=";
-    return value;
+        plain = plain && c >= 0x20 && c < 0x80;
+    if (plain)
+        return value;
+    // Encoded words of at most 75 characters (RFC 2047): 45 bytes of text
+    // each, cut between characters, folded onto continuation lines.
+    std::string out;
+    size_t start = 0;
+    while (start < value.size()) {
+        size_t end = std::min(start + 45, value.size());
+        while (end < value.size() && end > start &&
+               (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80)
+            --end;
+        if (end == start)
+            end = std::min(start + 45, value.size());
+        if (!out.empty())
+            out += "\r\n ";
+        out += "=?UTF-8?B?" + base64(value.substr(start, end - start)) + "?=";
+        start = end;
+    }
+    return out;
 }
 
 Rendered render(const store::Chat& chat, const std::vector<store::Message>& messages,

@@ -100,3 +100,23 @@ TEST(Transcript, EncodesOnlyWhatNeedsIt) {
     EXPECT_EQ(transcript::encode_header("Plain subject"), "Plain subject");
     EXPECT_EQ(transcript::encode_header("é"), "=?UTF-8?B?w6k=?=");
 }
+
+TEST(Transcript, LongHeadersBecomeSeveralShortEncodedWords) {
+    std::string subject = "[rt.example.org #4242] Chat transcript: ";
+    for (int i = 0; i < 20; ++i)
+        subject += "Zoë ";
+    const std::string encoded = transcript::encode_header(subject);
+    size_t words = 0;
+    for (size_t start = 0;;) {
+        const size_t end = encoded.find("\r\n ", start);
+        const std::string word =
+            encoded.substr(start, end == std::string::npos ? end : end - start);
+        EXPECT_LE(word.size(), 75u) << word;
+        EXPECT_EQ(word.rfind("=?UTF-8?B?", 0), 0u) << word;
+        ++words;
+        if (end == std::string::npos)
+            break;
+        start = end + 3;
+    }
+    EXPECT_GE(words, 3u);
+}
