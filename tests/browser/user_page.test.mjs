@@ -217,3 +217,21 @@ test('one person cannot hold more event streams than the per-user limit', async 
   assert.deepEqual(statuses.filter((s) => s === 200).length, 10);
   assert.deepEqual(statuses.slice(10), [429, 429]);
 });
+
+test('behind https the session cookie is Secure, HttpOnly and SameSite=Strict', async () => {
+  const tls = await new Rtchat().start({ extraWeb: 'base_url = https://chat.example.org' });
+  try {
+    const { url } = tls.startChat('tina');
+    assert.match(url, /^https:\/\/chat\.example\.org\/c\/[A-Za-z0-9_-]{43}$/);
+    const token = url.slice(url.lastIndexOf('/') + 1);
+    const r = await fetch(`${tls.direct}/c/${token}`, { method: 'POST', redirect: 'manual' });
+    assert.equal(r.status, 303);
+    const cookie = r.headers.get('set-cookie');
+    assert.match(cookie, /^rtchat_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure$/);
+    const plain = await fetch(`${rtchat.direct}/c/${rtchat.startChat('ursula').url.split('/').pop()}`,
+      { method: 'POST', redirect: 'manual' });
+    assert.doesNotMatch(plain.headers.get('set-cookie'), /Secure/, 'no Secure flag over plain http');
+  } finally {
+    await tls.stop();
+  }
+});
