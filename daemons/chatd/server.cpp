@@ -7,6 +7,7 @@
 #include "proto/protocol.hpp"
 
 #include <cerrno>
+#include <fmt/format.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,9 +29,11 @@ void Server::listen() {
     const std::string& path = socket_path_;
     // Without socket_group the socket belongs to the CO group, so that COs
     // can open it; a missing CO group leaves it to chatd's own group.
-    std::string group = config_->get("chatd", "socket_group");
-    if (group.empty() && auth::group_exists(config_->get("chatd", "co_group")))
-        group = config_->get("chatd", "co_group");
+    const std::string& socket_group = config_->get("chatd", "socket_group");
+    std::optional<gid_t> group =
+        auth::group_id(socket_group.empty() ? config_->get("chatd", "co_group") : socket_group);
+    if (!socket_group.empty() && !group)
+        throw std::runtime_error(fmt::format("socket group '{}' does not exist", socket_group));
     listener_ = ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"), group);
     listener_reg_ = loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
     log::info("listening", {{"socket", path}});

@@ -40,62 +40,69 @@ std::string user_name(uid_t uid) {
     return "uid:" + std::to_string(uid);
 }
 
-bool group_exists(const std::string& name) {
-    if (name.empty())
-        return false;
+std::optional<gid_t> group_id(const std::string& name) {
     group gr{};
     group* found = nullptr;
     std::vector<char> buf(16384);
-    return getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) == 0 && found;
+    if (name.empty() || getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 ||
+        !found)
+        return std::nullopt;
+    return found->gr_gid;
 }
 
-bool is_user(const PeerCredentials& peer, const std::string& name) {
-    if (name.empty())
-        return false;
-    passwd pw{};
-    passwd* found = nullptr;
-    std::vector<char> buf(4096);
-    return getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) == 0 && found &&
-           found->pw_uid == peer.uid;
-}
+namespace {
 
-bool is_co_name(const std::string& name, const std::string& co_group) {
+struct Account {
+    uid_t uid;
+    gid_t gid;
+};
+
+std::optional<Account> account(const std::string& name) {
     passwd pw{};
     passwd* found = nullptr;
     std::vector<char> buf(4096);
     if (name.empty() || getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 ||
         !found)
+        return std::nullopt;
+    return Account{found->pw_uid, found->pw_gid};
+}
+
+} // namespace
+
+bool group_exists(const std::string& name) {
+    return group_id(name).has_value();
+}
+
+bool is_user(const PeerCredentials& peer, const std::string& name) {
+    const auto a = account(name);
+    return a && a->uid == peer.uid;
+}
+
+bool is_co_name(const std::string& name, const std::string& co_group) {
+    const auto a = account(name);
+    if (!a)
         return false;
-    if (found->pw_uid == 0)
+    if (a->uid == 0)
         return true;
-    group gr{};
-    group* co = nullptr;
-    std::vector<char> gbuf(16384);
-    if (co_group.empty() || getgrnam_r(co_group.c_str(), &gr, gbuf.data(), gbuf.size(), &co) != 0 ||
-        !co)
+    const auto co = group_id(co_group);
+    if (!co)
         return false;
     int count = 64;
     std::vector<gid_t> groups(static_cast<size_t>(count));
-    if (getgrouplist(name.c_str(), found->pw_gid, groups.data(), &count) < 0) {
+    if (getgrouplist(name.c_str(), a->gid, groups.data(), &count) < 0) {
         groups.resize(static_cast<size_t>(count));
-        getgrouplist(name.c_str(), found->pw_gid, groups.data(), &count);
+        getgrouplist(name.c_str(), a->gid, groups.data(), &count);
     }
     groups.resize(static_cast<size_t>(count));
-    return std::find(groups.begin(), groups.end(), co->gr_gid) != groups.end();
+    return std::find(groups.begin(), groups.end(), *co) != groups.end();
 }
 
 bool is_co(const PeerCredentials& peer, const std::string& co_group) {
     if (peer.uid == 0)
         return true;
-    if (co_group.empty())
-        return false;
-    group gr{};
-    group* found = nullptr;
-    std::vector<char> buf(16384);
-    if (getgrnam_r(co_group.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found)
-        return false;
-    return peer.gid == found->gr_gid ||
-           std::find(peer.groups.begin(), peer.groups.end(), found->gr_gid) != peer.groups.end();
+    const auto co = group_id(co_group);
+    return co && (peer.gid == *co ||
+                  std::find(peer.groups.begin(), peer.groups.end(), *co) != peer.groups.end());
 }
 
 } // namespace rtchat::auth

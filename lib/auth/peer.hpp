@@ -2,6 +2,7 @@
 // Who is on the other end of a Unix socket, from the kernel
 // (SO_PEERCRED, SO_PEERGROUPS), and whether that makes them a CO.
 
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -21,7 +22,8 @@ PeerCredentials peer_credentials(int fd);
 /// The login name of `uid`, or "uid:N" when it has none.
 std::string user_name(uid_t uid);
 
-bool group_exists(const std::string& name);
+/// The id of group `name`, if the system's group database has it.
+std::optional<gid_t> group_id(const std::string& name);
 
 /// True when the peer runs as the Unix user `name` (which must exist).
 bool is_user(const PeerCredentials& peer, const std::string& name);

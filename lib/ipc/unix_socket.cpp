@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
-#include <grp.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -51,7 +50,7 @@ Fd connect_unix(const std::string& path) {
     return fd;
 }
 
-Fd listen_unix(const std::string& path, unsigned mode, const std::string& group) {
+Fd listen_unix(const std::string& path, unsigned mode, std::optional<gid_t> group) {
     sockaddr_un addr = address(path);
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty())
@@ -86,15 +85,8 @@ Fd listen_unix(const std::string& path, unsigned mode, const std::string& group)
         throw std::system_error(bind_errno, std::generic_category(), "bind " + path);
     if (chmod(path.c_str(), mode) != 0)
         throw std::system_error(errno, std::generic_category(), "chmod " + path);
-    if (!group.empty()) {
-        struct group gr {};
-        struct group* found = nullptr;
-        std::vector<char> buf(16384);
-        if (getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found)
-            throw std::runtime_error(fmt::format("socket group '{}' does not exist", group));
-        if (chown(path.c_str(), static_cast<uid_t>(-1), found->gr_gid) != 0)
-            throw std::system_error(errno, std::generic_category(), "chown " + path);
-    }
+    if (group && chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0)
+        throw std::system_error(errno, std::generic_category(), "chown " + path);
     if (listen(fd.get(), 512) != 0)
         throw std::system_error(errno, std::generic_category(), "listen " + path);
     return fd;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -34,10 +35,10 @@ private:
     int fd_ = -1;
 };
 
-/// Binds a listening stream socket at `path` with `mode` (and `group` if not
-/// empty). A stale socket is replaced; a live one (another chatd answers) is
+/// Binds a listening stream socket at `path` with `mode` (and owned by
+/// `group` when given). A stale socket is replaced; a live one (another chatd answers) is
 /// an error. Creates the parent folder when missing.
-Fd listen_unix(const std::string& path, unsigned mode, const std::string& group);
+Fd listen_unix(const std::string& path, unsigned mode, std::optional<gid_t> group);
 
 /// Connects to `path`; throws std::system_error with the errno of the failure.
 Fd connect_unix(const std::string& path);
