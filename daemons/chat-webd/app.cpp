@@ -340,13 +340,11 @@ void App::count_user_stream(const std::string& user, int delta) {
 
 void App::count_session_stream(const std::string& session, int delta) {
     int& n = streams_by_session_[session];
-    const int before = n;
     n += delta;
     // A tab opening makes the user online (again: a reload's old page may
     // just have said "gone"); the last one closed, gone. chatd drops repeats.
     if (delta > 0)
         report_presence(session, "online");
-    (void)before;
     if (n <= 0) {
         streams_by_session_.erase(session);
         report_presence(session, "gone");

@@ -174,12 +174,16 @@ void Exchange::respond(Response response) {
         return;
     answered_ = true;
     response_ = std::move(response);
-    if (suspended_) {
-        suspended_ = false;
-        server_->suspended_.erase(this);
-        MHD_resume_connection(conn_);
-        server_->wake();
-    }
+    resume();
+}
+
+void Exchange::resume() {
+    if (!suspended_)
+        return;
+    suspended_ = false;
+    server_->suspended_.erase(this);
+    MHD_resume_connection(conn_);
+    server_->wake();
 }
 
 std::shared_ptr<EventStream> Exchange::stream(Headers headers) {
@@ -193,12 +197,7 @@ std::shared_ptr<EventStream> Exchange::stream(Headers headers) {
     s->conn_ = conn_;
     stream_ = s;
     stream_headers_ = std::move(headers);
-    if (suspended_) {
-        suspended_ = false;
-        server_->suspended_.erase(this);
-        MHD_resume_connection(conn_);
-        server_->wake();
-    }
+    resume();
     return s;
 }
 

@@ -89,6 +89,8 @@ public:
     bool answered() const { return answered_; }
 
 private:
+    /// The answer is ready: let MHD pick it up if it was waiting for one.
+    void resume();
     friend class HttpServer;
     friend struct MhdCallbacks;
     HttpServer* server_ = nullptr;
