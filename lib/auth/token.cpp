@@ -1,5 +1,7 @@
 #include "auth/token.hpp"
 
+#include "encoding/base64.hpp"
+
 #include <array>
 #include <cerrno>
 #include <openssl/crypto.h>
@@ -14,25 +16,6 @@ namespace {
 constexpr size_t token_bytes = 32;
 constexpr std::string_view alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64url(const unsigned char* data, size_t size) {
-    std::string out;
-    out.reserve((size * 4 + 2) / 3);
-    for (size_t i = 0; i < size; i += 3) {
-        unsigned v = unsigned(data[i]) << 16;
-        if (i + 1 < size)
-            v |= unsigned(data[i + 1]) << 8;
-        if (i + 2 < size)
-            v |= data[i + 2];
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        if (i + 1 < size)
-            out += alphabet[(v >> 6) & 63];
-        if (i + 2 < size)
-            out += alphabet[v & 63];
-    }
-    return out;
-}
 
 } // namespace
 
@@ -49,7 +32,8 @@ MintedToken mint_token() {
         got += static_cast<size_t>(n);
     }
     MintedToken t;
-    t.token = base64url(raw.data(), raw.size());
+    t.token = encoding::base64url(
+        std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
     t.hash = hash_token(t.token);
     return t;
 }
@@ -65,7 +49,7 @@ std::string derive_token(std::string_view purpose, std::string_view secret) {
     input += '\0';
     input += secret;
     const std::string digest = hash_token(input);
-    return base64url(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+    return encoding::base64url(digest);
 }
 
 bool equal_in_constant_time(std::string_view a, std::string_view b) {

@@ -1,5 +1,6 @@
 #include "transcript/transcript.hpp"
 
+#include "encoding/base64.hpp"
 #include "timefmt/local_time.hpp"
 
 #include <ctime>
@@ -9,24 +10,6 @@
 
 namespace rtchat::transcript {
 namespace {
-
-std::string base64(const std::string& in) {
-    static constexpr char table[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (size_t i = 0; i < in.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        if (i + 1 < in.size())
-            v |= static_cast<unsigned char>(in[i + 1]) << 8;
-        if (i + 2 < in.size())
-            v |= static_cast<unsigned char>(in[i + 2]);
-        out += table[(v >> 18) & 63];
-        out += table[(v >> 12) & 63];
-        out += i + 1 < in.size() ? table[(v >> 6) & 63] : '=';
-        out += i + 2 < in.size() ? table[v & 63] : '=';
-    }
-    return out;
-}
 
 // Splits text into lines no longer than `limit` bytes, never inside a
 // UTF-8 sequence (mail lines may not exceed 998 bytes).
@@ -75,7 +58,8 @@ std::string encode_header(const std::string& value) {
             end = std::min(start + 45, value.size());
         if (!out.empty())
             out += "\r\n ";
-        out += "=?UTF-8?B?" + base64(value.substr(start, end - start)) + "?=";
+        out += "=?UTF-8?B?" + encoding::base64(std::string_view(value).substr(start, end - start)) +
+               "?=";
         start = end;
     }
     return out;
