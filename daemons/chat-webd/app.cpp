@@ -241,8 +241,7 @@ std::string App::co_csrf_for(const std::string& co) const {
 }
 
 bool App::co_csrf_ok(const web::Exchange& ex, const std::string& co) const {
-    const std::string origin = ex.header("Origin");
-    if (!origin.empty() && origin != origin_)
+    if (!same_origin(ex))
         return false;
     return auth::equal_in_constant_time(ex.header("X-CSRF-Token"), co_csrf_for(co));
 }
@@ -268,13 +267,17 @@ void App::add_console_stream(const std::string& co, const std::shared_ptr<web::E
     };
 }
 
+bool App::same_origin(const web::Exchange& ex) const {
+    const std::string origin = ex.header("Origin");
+    return origin.empty() || origin == origin_;
+}
+
 std::string App::csrf_for(const std::string& session) const {
     return auth::derive_token("rtchat csrf", session);
 }
 
 bool App::csrf_ok(const web::Exchange& ex, const std::string& session) const {
-    const std::string origin = ex.header("Origin");
-    if (!origin.empty() && origin != origin_)
+    if (!same_origin(ex))
         return false;
     return auth::equal_in_constant_time(ex.header("X-CSRF-Token"), csrf_for(session));
 }

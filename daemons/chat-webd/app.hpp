@@ -56,8 +56,8 @@ public:
     /// Counts a message against the session's rate; false when over it.
     bool take_send_token(const std::string& session);
     const web::Headers& page_headers() const { return page_headers_; }
-    /// scheme://host[:port] of [web] base_url.
-    const std::string& origin() const { return origin_; }
+    /// True unless the browser says the request comes from another site.
+    bool same_origin(const web::Exchange& ex) const;
     const std::string* static_file(const std::string& name, std::string& type) const;
 
     /// The login the trusted proxy signed in (a CO or a user), or empty. The realm of a

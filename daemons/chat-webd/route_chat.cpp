@@ -18,6 +18,22 @@ web::Response json_error(unsigned status, const std::string& message) {
     return web::Response::json(status, proto::json{{"error", message}}.dump());
 }
 
+// The session of a POST from the chat page that carries its CSRF token;
+// otherwise the refusal is sent and the result is empty.
+std::string checked_post(const App& app, const ExchangePtr& ex) {
+    const std::string session = app.session_of(*ex);
+    if (session.empty()) {
+        ex->respond(json_error(403, "this chat has ended or this browser has not opened it"));
+        return {};
+    }
+    if (!app.csrf_ok(*ex, session)) {
+        log::warning("csrf_refused", {{"peer", ex->peer_address()}});
+        ex->respond(json_error(403, "the page is out of date; reload it and try again"));
+        return {};
+    }
+    return session;
+}
+
 } // namespace
 
 void route_chat_page(App& app, const ExchangePtr& ex) {
@@ -47,14 +63,9 @@ void route_chat_page(App& app, const ExchangePtr& ex) {
 }
 
 void route_chat_send(App& app, const ExchangePtr& ex) {
-    const std::string session = app.session_of(*ex);
+    const std::string session = checked_post(app, ex);
     if (session.empty())
-        return ex->respond(
-            json_error(403, "this chat has ended or this browser has not opened it"));
-    if (!app.csrf_ok(*ex, session)) {
-        log::warning("csrf_refused", {{"peer", ex->peer_address()}});
-        return ex->respond(json_error(403, "the page is out of date; reload it and try again"));
-    }
+        return;
     if (ex->body_too_large())
         return ex->respond(json_error(413, "the message is too long"));
     const proto::json body = proto::json::parse(ex->body(), nullptr, false);
@@ -73,11 +84,9 @@ void route_chat_send(App& app, const ExchangePtr& ex) {
 
 // The user is typing. Passed on to chatd at most once every 2 s a session.
 void route_chat_typing(App& app, const ExchangePtr& ex) {
-    const std::string session = app.session_of(*ex);
+    const std::string session = checked_post(app, ex);
     if (session.empty())
-        return ex->respond(json_error(403, "no chat session"));
-    if (!app.csrf_ok(*ex, session))
-        return ex->respond(json_error(403, "the page is out of date; reload it"));
+        return;
     if (app.typing_allowed(session))
         app.chatd().request("user_typing", {{"session", session}}, [](const ipc::Reply&) {});
     ex->respond(web::Response::json(200, "{}"));
@@ -95,10 +104,8 @@ void route_chat_presence(App& app, const ExchangePtr& ex) {
     const proto::json body = proto::json::parse(ex->body(), nullptr, false);
     if (!body.is_object() || !body.contains("state") || !body["state"].is_string())
         return ex->respond(json_error(400, "expected {\"state\": \"visible\"}"));
-    const std::string origin = ex->header("Origin");
     const bool token_in_body =
-        (origin.empty() || origin == app.origin()) && body.contains("csrf") &&
-        body["csrf"].is_string() &&
+        app.same_origin(*ex) && body.contains("csrf") && body["csrf"].is_string() &&
         auth::equal_in_constant_time(body["csrf"].get<std::string>(), app.csrf_for(session));
     if (!token_in_body && !app.csrf_ok(*ex, session))
         return ex->respond(json_error(403, "the page is out of date; reload it"));

@@ -45,7 +45,7 @@ void route_guest_link(App& app, const ExchangePtr& ex, const std::string& token)
         return ex->respond(app.page(200, "link.html", data));
     }
     // Another site must not spend a link in the user's browser.
-    if (const std::string origin = ex->header("Origin"); !origin.empty() && origin != app.origin())
+    if (!app.same_origin(*ex))
         return ex->respond(app.error_page(403, "Refused", "This link must be opened directly."));
     app.chatd().request("redeem", {{"token", token}}, [&app, ex](const ipc::Reply& r) {
         if (!r.ok) {
