@@ -12,28 +12,11 @@
   const text = document.getElementById('text');
   const button = form.querySelector('button');
   const me = list.dataset.me;
-  const seen = new Set();
   let ended = false;
 
-  function clock(ms) {
-    return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  }
-
-  function show(m) {
-    if (seen.has(m.id)) return;
-    seen.add(m.id);
-    const item = document.createElement('li');
-    if (m.role === 'user') item.classList.add('mine');
-    const meta = document.createElement('span');
-    meta.className = 'meta';
-    meta.textContent = (m.role === 'user' ? 'You' : m.author) + ' · ' + clock(m.at);
-    const body = document.createElement('span');
-    body.className = 'body';
-    body.textContent = m.body;
-    item.append(meta, body);
-    list.append(item);
-    item.scrollIntoView({ block: 'end' });
-  }
+  const conversation = window.rtchat.conversation(
+    list, (m) => m.role === 'user', (m) => (m.role === 'user' ? 'You' : m.author));
+  const show = conversation.show;
 
   function end(message) {
     ended = true;
@@ -61,28 +44,19 @@
     }).catch(() => {});
   }
 
-  // "Typing…" both ways: a hint at most every 3 s while typing; shown for
-  // 6 s after the last one, or until the message arrives.
-  const typing = document.getElementById('typing');
-  let typingTimer = 0;
-  let lastTypingSent = 0;
-  text.addEventListener('input', () => {
-    if (ended || !text.value || Date.now() - lastTypingSent < 3000) return;
-    lastTypingSent = Date.now();
+  // "Typing…" both ways.
+  const typing = window.rtchat.typing(document.getElementById('typing'));
+  const stopTyping = typing.stop;
+  window.rtchat.typingHints(text, () => {
+    if (ended) return;
     fetch('/chat/typing', {
       method: 'POST', body: '{}', credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
     }).catch(() => {});
   });
-  const stopTyping = () => { clearTimeout(typingTimer); typing.textContent = ''; };
 
   const events = new EventSource('/chat/events');
-  events.addEventListener('typing', (e) => {
-    const t = JSON.parse(e.data);
-    typing.textContent = `${t.name} is typing…`;
-    clearTimeout(typingTimer);
-    typingTimer = setTimeout(stopTyping, 6000);
-  });
+  events.addEventListener('typing', (e) => typing.show(JSON.parse(e.data).name));
   events.addEventListener('presence', (e) => {
     const p = JSON.parse(e.data);
     presence.dataset.state = p.state;

@@ -14,7 +14,7 @@
     if (!r.ok) throw new Error(body.error || r.statusText);
     return body;
   });
-  const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const { clock } = window.rtchat;
   const cell = (text) => { const td = document.createElement('td'); td.textContent = text; return td; };
 
   const events = new EventSource('/co/events');
@@ -71,24 +71,9 @@
   const status = document.getElementById('status');
   const presence = document.getElementById('user-presence');
   const text = document.getElementById('text');
-  const seen = new Set();
   let user = '';
 
-  const show = (m) => {
-    if (seen.has(m.id)) return;
-    seen.add(m.id);
-    const item = document.createElement('li');
-    if (m.role === 'co') item.classList.add('mine');
-    const meta = document.createElement('span');
-    meta.className = 'meta';
-    meta.textContent = `${m.author} · ${clock(m.at)}`;
-    const body = document.createElement('span');
-    body.className = 'body';
-    body.textContent = m.body;
-    item.append(meta, body);
-    list.append(item);
-    item.scrollIntoView({ block: 'end' });
-  };
+  const { show } = window.rtchat.conversation(list, (m) => m.role === 'co', (m) => m.author);
   const ended = (state) => {
     conversation.dataset.state = state;
     status.textContent = `This chat is ${state}; its transcript goes to RT.`;
@@ -108,22 +93,14 @@
     if (data.chat.state !== 'invited' && data.chat.state !== 'active') ended(data.chat.state);
   };
   list.classList.add('co-view');
-  const typing = document.getElementById('typing');
-  let typingTimer = 0;
-  let lastTypingSent = 0;
-  const stopTyping = () => { clearTimeout(typingTimer); typing.textContent = ''; };
+  const typing = window.rtchat.typing(document.getElementById('typing'));
+  const stopTyping = typing.stop;
   events.addEventListener('typing', (e) => {
     const t = JSON.parse(e.data);
-    if (t.chat !== id || t.who !== 'user') return;
-    typing.textContent = `${t.name} is typing…`;
-    clearTimeout(typingTimer);
-    typingTimer = setTimeout(stopTyping, 6000);
+    if (t.chat === id && t.who === 'user') typing.show(t.name);
   });
-  text.addEventListener('input', () => {
-    if (!text.value || Date.now() - lastTypingSent < 3000) return;
-    lastTypingSent = Date.now();
-    post(`/co/api/chat/${id}/typing`).catch(() => {});
-  });
+  window.rtchat.typingHints(text, () => post(`/co/api/chat/${id}/typing`).catch(() => {}));
+
   events.addEventListener('open', load);
   events.addEventListener('resync', load);
   events.addEventListener('message', (e) => {

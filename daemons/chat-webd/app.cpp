@@ -103,7 +103,8 @@ App::App(const config::Config& config, ipc::EventLoop& loop)
         std::filesystem::path(config.get("web", "share_dir")) / "static";
     for (auto [name, type] : {std::pair{"rtchat.css", "text/css; charset=utf-8"},
                               std::pair{"chat.js", "text/javascript; charset=utf-8"},
-                              std::pair{"co.js", "text/javascript; charset=utf-8"}})
+                              std::pair{"co.js", "text/javascript; charset=utf-8"},
+                              std::pair{"conversation.js", "text/javascript; charset=utf-8"}})
         static_files_[name] = {read_file(static_dir / name), type};
 }
 
