@@ -197,7 +197,11 @@ void Server::drop(uint64_t id, std::string_view reason) {
 
 void Server::send_to(Client& client, const std::string& line) {
     if (!client.conn->send(line)) {
-        log::warning("client_too_slow", {{"client", client.id}, {"uid", client.peer.uid}});
+        // A peer that left is routine; one that stopped reading is worth a warning.
+        if (client.conn->broken())
+            log::debug("client_gone", {{"client", client.id}});
+        else
+            log::warning("client_too_slow", {{"client", client.id}, {"uid", client.peer.uid}});
         to_drop_.insert(client.id);
     }
     dirty_.insert(client.id);

@@ -24,6 +24,8 @@ public:
     /// Writes queued bytes; false on a write error.
     bool flush();
     bool has_pending_output() const { return out_.size() > out_start_; }
+    /// True once a write failed: the peer is gone, not merely slow.
+    bool broken() const { return broken_; }
     int fd() const { return fd_.get(); }
 
 private:
