@@ -235,3 +235,19 @@ test('behind https the session cookie is Secure, HttpOnly and SameSite=Strict', 
     await tls.stop();
   }
 });
+
+test('a browser that vanishes without a word is seen as gone by the keep-alives', async () => {
+  // No page, no pagehide beacon: only the stream's socket closes. chat-webd
+  // notices at the next keep-alive write (heartbeat is 1 s in these tests).
+  const { id, url } = rtchat.startChat('vanishing');
+  const r = await fetch(url, { method: 'POST', redirect: 'manual' });
+  const session = /rtchat_session=([^;]+)/.exec(r.headers.get('set-cookie'))[1];
+  const abort = new AbortController();
+  const stream = await fetch(`${rtchat.base}/chat/events`, {
+    headers: { Cookie: `rtchat_session=${session}` }, signal: abort.signal,
+  });
+  assert.equal(stream.status, 200);
+  await rtchat.until(() => rtchat.chatctl('show', String(id)).includes('user is: online'), 'online');
+  abort.abort();
+  await rtchat.until(() => rtchat.chatctl('show', String(id)).includes('user is: gone'), 'gone', 6000);
+});
