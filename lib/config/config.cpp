@@ -4,6 +4,7 @@
 #include "config/schema.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -120,10 +121,11 @@ std::filesystem::path state_dir() {
 Config Config::defaults() {
     Config c;
     for (const KeySpec& spec : schema())
-        c.set(spec.section, spec.key,
-              spec.kind == Kind::path ? expand(spec.default_value)
-                                      : std::string(spec.default_value),
-              "default");
+        if (!spec.section.ends_with(named_section_suffix))
+            c.set(spec.section, spec.key,
+                  spec.kind == Kind::path ? expand(spec.default_value)
+                                          : std::string(spec.default_value),
+                  "default");
     return c;
 }
 
@@ -145,11 +147,11 @@ Config Config::parse(std::string_view text, const std::string& name) {
             if (line.back() != ']' || line.size() < 3)
                 throw ConfigError(fmt::format("{}: malformed section header '{}'", where, line));
             section = trim(line.substr(1, line.size() - 2));
-            bool known = false;
-            for (const KeySpec& spec : schema())
-                known = known || spec.section == section;
-            if (!known)
+            const std::string schema_section = template_of(section);
+            if (schema_section.empty())
                 throw ConfigError(fmt::format("{}: unknown section [{}]", where, section));
+            if (schema_section != section)
+                c.add_named_section(section);
             continue;
         }
         if (line.find('=') == std::string_view::npos)
@@ -221,6 +223,28 @@ Config Config::load(const std::string& explicit_path) {
     if (std::filesystem::exists(system_config_path))
         return from_file(system_config_path);
     return defaults();
+}
+
+void Config::add_named_section(const std::string& section) {
+    const size_t dot = section.find('.');
+    auto& names = named_sections_[section.substr(0, dot)];
+    const std::string name = section.substr(dot + 1);
+    if (std::find(names.begin(), names.end(), name) != names.end())
+        return; // a section may be continued further down the file
+    names.push_back(name);
+    const std::string schema_section = template_of(section);
+    for (const KeySpec& spec : schema())
+        if (spec.section == schema_section)
+            set(section, spec.key,
+                spec.kind == Kind::path ? expand(spec.default_value)
+                                        : std::string(spec.default_value),
+                "default");
+}
+
+const std::vector<std::string>& Config::named_sections(std::string_view prefix) const {
+    static const std::vector<std::string> none;
+    auto it = named_sections_.find(prefix);
+    return it == named_sections_.end() ? none : it->second;
 }
 
 void Config::set(std::string_view section, std::string_view key, std::string text,

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace rtchat::config {
 
@@ -41,6 +42,9 @@ public:
     long long get_int(std::string_view section, std::string_view key) const;
     std::chrono::seconds get_duration(std::string_view section, std::string_view key) const;
     unsigned get_mode(std::string_view section, std::string_view key) const;
+    /// The names of the sections [prefix.NAME] the file has, in file order:
+    /// named_sections("rt") gives {"main", "physics"} for [rt.main] and [rt.physics].
+    const std::vector<std::string>& named_sections(std::string_view prefix) const;
     /// "file:line" where the value was set, or "default".
     const std::string& origin(std::string_view section, std::string_view key) const;
     /// The file read, or "embedded defaults".
@@ -54,7 +58,10 @@ private:
     void set(std::string_view section, std::string_view key, std::string text, std::string where);
     const Value& value(std::string_view section, std::string_view key) const;
 
+    void add_named_section(const std::string& section);
+
     std::map<std::pair<std::string, std::string>, Value, std::less<>> values_;
+    std::map<std::string, std::vector<std::string>, std::less<>> named_sections_;
     std::string source_ = "embedded defaults";
 };
 

@@ -25,6 +25,8 @@ int run_program(int argc, char** argv, const Program& program) {
     try {
         const Config cfg = Config::load(config_path);
         if (check_only) {
+            if (program.check)
+                program.check(cfg);
             std::cout << "configuration OK: " << cfg.source() << "\n";
             return 0;
         }

@@ -19,6 +19,9 @@ struct Program {
     std::function<void(CLI::App&)> add_options = {};
     /// Runs with the loaded configuration and where it came from (for reloads).
     std::function<int(const Config&, const std::string& config_path)> run;
+    /// Checks beyond the key table (files the keys name, keys that go
+    /// together), for --check-config; throws ConfigError.
+    std::function<void(const Config&)> check = {};
 };
 
 int run_program(int argc, char** argv, const Program& program);

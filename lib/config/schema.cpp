@@ -1,6 +1,7 @@
 #include "config/schema.hpp"
 
 #include <array>
+#include <cctype>
 
 namespace rtchat::config {
 namespace {
@@ -153,6 +154,64 @@ constexpr std::array keys{
             "to an hour.",
             1, 3600},
 
+    KeySpec{"chat2rt", "default_rt", Kind::text, "",
+            "The RT system (the NAME of an [rt.NAME] section) for chats that name none; empty: "
+            "the only one configured, or the spool when there is none."},
+    KeySpec{"chat2rt", "concurrency", Kind::integer, "4",
+            "Most transcripts delivered at the same time.", 1, 32},
+
+    // [rt.NAME]: one section per RT system, read when chat2rt starts.
+    KeySpec{"rt.NAME", "backend", Kind::choice, "",
+            "How transcripts reach this RT: mail (SMTP to its mail gateway), rest2 (RT 5's "
+            "REST2 API), rest1 (RT 4's REST 1.0 API) or spool (files in spool_dir).",
+            0, 0, "spool|mail|rest1|rest2"},
+    KeySpec{"rt.NAME", "url", Kind::url, "",
+            "RT's web address, such as https://rt.example.org (the API lives under it)."},
+    KeySpec{"rt.NAME", "auth", Kind::choice, "basic",
+            "How chat2rt signs in to RT's API: negotiate (Kerberos, with keytab and principal), "
+            "token (an RT 5 auth token from token_file) or basic (user and password_file).",
+            0, 0, "negotiate|token|basic"},
+    KeySpec{"rt.NAME", "user", Kind::text, "", "RT user name for auth = basic."},
+    KeySpec{"rt.NAME", "password_file", Kind::text, "",
+            "File holding the password of user (its first line)."},
+    KeySpec{"rt.NAME", "token_file", Kind::text, "",
+            "File holding an RT 5 auth token (its first line), for auth = token."},
+    KeySpec{"rt.NAME", "keytab", Kind::text, "",
+            "Keytab holding the key of principal, for auth = negotiate."},
+    KeySpec{"rt.NAME", "principal", Kind::text, "",
+            "Kerberos principal chat2rt acts as, for auth = negotiate."},
+    KeySpec{"rt.NAME", "ca_file", Kind::text, "",
+            "CA certificates (PEM) to check RT's certificate against; empty: the system's."},
+    KeySpec{"rt.NAME", "timeout", Kind::duration, "30s",
+            "Longest one request to RT or the mail server may take.", 1, 600},
+    KeySpec{"rt.NAME", "action", Kind::choice, "comment",
+            "What a transcript becomes on its ticket: comment (staff only) or correspond (also "
+            "mailed to the requestors).",
+            0, 0, "comment|correspond"},
+    KeySpec{"rt.NAME", "queue", Kind::text, "General",
+            "Queue of the new ticket made for a chat bound to none."},
+    KeySpec{"rt.NAME", "fallback_queue", Kind::text, "",
+            "Queue of the new, flagged ticket made when a chat's ticket fails the checks "
+            "(missing, queue not allowed, user not a requestor); empty: queue."},
+    KeySpec{"rt.NAME", "allowed_queues", Kind::list, "",
+            "Queues (comma-separated) whose tickets may receive transcripts; empty: any."},
+    KeySpec{"rt.NAME", "rtname", Kind::text, "",
+            "RT's rtname, for the subject tag [rtname #N] of mailed transcripts."},
+    KeySpec{"rt.NAME", "smtp_url", Kind::text, "smtp://localhost",
+            "Mail server for backend = mail: smtp://host[:port] or smtps://host[:port]."},
+    KeySpec{"rt.NAME", "comment_address", Kind::text, "",
+            "RT's comment address (rt-mailgate --action comment), for backend = mail."},
+    KeySpec{"rt.NAME", "correspond_address", Kind::text, "",
+            "RT's correspondence address (rt-mailgate --action correspond), for backend = mail."},
+    KeySpec{"rt.NAME", "queue_address", Kind::text, "",
+            "Address that opens a new ticket in queue (and fallback_queue unless "
+            "fallback_address is set), for backend = mail."},
+    KeySpec{"rt.NAME", "fallback_address", Kind::text, "",
+            "Address that opens a new ticket in fallback_queue, for backend = mail; empty: "
+            "queue_address."},
+    KeySpec{"rt.NAME", "spool_dir", Kind::path, "${state_dir}/spool",
+            "Folder receiving transcripts for backend = spool."},
+
     KeySpec{"log", "level", Kind::choice, "info", "Least severe log level written.", 0, 0,
             "debug|info|warning|error", false},
 };
@@ -163,9 +222,30 @@ std::span<const KeySpec> schema() {
     return keys;
 }
 
+std::string template_of(std::string_view section) {
+    for (const KeySpec& spec : keys) {
+        if (spec.section == section && !spec.section.ends_with(named_section_suffix))
+            return std::string(section);
+        if (!spec.section.ends_with(named_section_suffix))
+            continue;
+        const std::string_view prefix =
+            spec.section.substr(0, spec.section.size() - named_section_suffix.size() + 1);
+        if (!section.starts_with(prefix) || section.size() == prefix.size())
+            continue;
+        const std::string_view name = section.substr(prefix.size());
+        bool valid = name.size() <= 64;
+        for (char c : name)
+            valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+        if (valid)
+            return std::string(spec.section);
+    }
+    return {};
+}
+
 const KeySpec* find_key(std::string_view section, std::string_view key) {
+    const std::string schema_section = template_of(section);
     for (const KeySpec& spec : keys)
-        if (spec.section == section && spec.key == key)
+        if (spec.section == schema_section && spec.key == key)
             return &spec;
     return nullptr;
 }

@@ -5,6 +5,7 @@
 // conf/rtchat.conf lists them all at their defaults.
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace rtchat::config {
@@ -33,8 +34,17 @@ struct KeySpec {
     bool needs_restart = true;
 };
 
+/// A section that may appear many times under different names, such as
+/// [rt.main] and [rt.physics]; the schema lists its keys once under
+/// "rt.NAME".
+inline constexpr std::string_view named_section_suffix = ".NAME";
+
 /// All keys, in the order the sample configuration lists them.
 std::span<const KeySpec> schema();
+/// The schema's name for a section: "rt.NAME" for [rt.physics]; the
+/// section itself otherwise; empty when the schema has no such section or
+/// the name is not made of letters, digits, '-' and '_'.
+std::string template_of(std::string_view section);
 /// The spec of section/key, or nullptr when there is none.
 const KeySpec* find_key(std::string_view section, std::string_view key);
 

@@ -7,7 +7,7 @@ namespace rtchat::store {
 namespace {
 
 // Append only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 3> steps{
+constexpr std::array<const char*, 4> steps{
     // 1: chats, their messages and guest links, and the state history.
     R"sql(
 CREATE TABLE chats (
@@ -77,6 +77,11 @@ CREATE TABLE outbox (
     delivered_at INTEGER
 );
 CREATE INDEX outbox_by_state ON outbox(state, next_try);
+)sql",
+    // 4: where a transcript landed, and why it went elsewhere than asked.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN rt_ticket INTEGER;
+ALTER TABLE outbox ADD COLUMN flag TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -340,7 +340,7 @@ WebSession Store::find_session(std::string_view session_hash) {
     return WebSession{st.column_int(0), st.column_text(1), st.column_int(2)};
 }
 
-int Store::enqueue_ended_chats(const std::string& target) {
+int Store::enqueue_ended_chats(const std::function<std::string(const Chat&)>& target_of) {
     std::vector<int64_t> ended;
     {
         Statement st(db_, "SELECT id FROM chats WHERE state IN ('closed', 'abandoned') "
@@ -351,6 +351,7 @@ int Store::enqueue_ended_chats(const std::string& target) {
     for (int64_t id : ended) {
         Transaction tx(db_);
         Chat chat = get_chat(id);
+        const std::string target = target_of(chat);
         transition_locked(chat, ChatState::delivering, "chat2rt");
         unsigned char raw[12];
         // The marker only has to be unique and unguessable enough not to
@@ -371,16 +372,73 @@ int Store::enqueue_ended_chats(const std::string& target) {
     return static_cast<int>(ended.size());
 }
 
-std::vector<Delivery> Store::deliveries(std::string_view state) {
-    Statement st(db_, "SELECT chat_id, target, state, attempts, next_try, marker, last_error "
-                      "FROM outbox WHERE state = ? ORDER BY chat_id");
-    st.bind(1, state);
+namespace {
+
+constexpr const char* delivery_columns =
+    "SELECT chat_id, target, state, attempts, next_try, marker, last_error, rt_ticket, flag, "
+    "delivered_at FROM outbox ";
+
+std::vector<Delivery> read_deliveries(Statement& st) {
     std::vector<Delivery> out;
-    while (st.step())
-        out.push_back(Delivery{st.column_int(0), st.column_text(1), st.column_text(2),
-                               st.column_int(3), st.column_int(4), st.column_text(5),
-                               st.column_text(6)});
+    while (st.step()) {
+        Delivery d;
+        d.chat_id = st.column_int(0);
+        d.target = st.column_text(1);
+        d.state = st.column_text(2);
+        d.attempts = st.column_int(3);
+        d.next_try = st.column_int(4);
+        d.marker = st.column_text(5);
+        d.last_error = st.column_text(6);
+        if (!st.column_is_null(7))
+            d.rt_ticket = st.column_int(7);
+        d.flag = st.column_text(8);
+        if (!st.column_is_null(9))
+            d.delivered_at = st.column_int(9);
+        out.push_back(std::move(d));
+    }
     return out;
+}
+
+} // namespace
+
+std::vector<Delivery> Store::deliveries(std::string_view state) {
+    Statement st(db_, std::string(delivery_columns) + "WHERE state = ? ORDER BY chat_id");
+    st.bind(1, state);
+    return read_deliveries(st);
+}
+
+std::vector<Delivery> Store::flagged_deliveries() {
+    Statement st(db_, std::string(delivery_columns) +
+                          "WHERE state = 'delivered' AND flag != '' ORDER BY delivered_at DESC");
+    return read_deliveries(st);
+}
+
+std::optional<Delivery> Store::delivery_of(int64_t chat_id) {
+    Statement st(db_, std::string(delivery_columns) + "WHERE chat_id = ?");
+    st.bind(1, chat_id);
+    auto found = read_deliveries(st);
+    if (found.empty())
+        return std::nullopt;
+    return found.front();
+}
+
+void Store::retry_failed_delivery(int64_t chat_id) {
+    Transaction tx(db_);
+    auto d = delivery_of(chat_id);
+    if (!d || d->state != "failed")
+        throw NotFound(fmt::format("chat {} has no failed transcript", chat_id));
+    Statement(db_, "UPDATE outbox SET state = 'pending', next_try = ? WHERE chat_id = ?")
+        .bind(1, clock_())
+        .bind(2, chat_id)
+        .run();
+    transition_locked(get_chat(chat_id), ChatState::delivering, "retry");
+    tx.commit();
+}
+
+void Store::delivery_started(int64_t chat_id) {
+    Statement(db_, "UPDATE outbox SET attempts = attempts + 1 WHERE chat_id = ?")
+        .bind(1, chat_id)
+        .run();
 }
 
 std::vector<Delivery> Store::due_deliveries() {
@@ -391,20 +449,18 @@ std::vector<Delivery> Store::due_deliveries() {
     return out;
 }
 
-void Store::delivery_succeeded(int64_t chat_id) {
+void Store::delivery_succeeded(int64_t chat_id, std::optional<int64_t> rt_ticket,
+                               std::string_view flag) {
     Transaction tx(db_);
-    Statement(db_, "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
-                   "delivered_at = ?, last_error = '' WHERE chat_id = ?")
-        .bind(1, clock_())
-        .bind(2, chat_id)
-        .run();
+    Statement st(db_, "UPDATE outbox SET state = 'delivered', delivered_at = ?, last_error = '', "
+                      "rt_ticket = ?, flag = ? WHERE chat_id = ?");
+    st.bind(1, clock_()).bind(2, rt_ticket).bind(3, flag).bind(4, chat_id).run();
     transition_locked(get_chat(chat_id), ChatState::delivered, "chat2rt");
     tx.commit();
 }
 
 void Store::delivery_deferred(int64_t chat_id, std::string_view error, int64_t next_try) {
-    Statement(db_, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try = ? "
-                   "WHERE chat_id = ?")
+    Statement(db_, "UPDATE outbox SET last_error = ?, next_try = ? WHERE chat_id = ?")
         .bind(1, error)
         .bind(2, next_try)
         .bind(3, chat_id)
@@ -413,8 +469,7 @@ void Store::delivery_deferred(int64_t chat_id, std::string_view error, int64_t n
 
 void Store::delivery_failed(int64_t chat_id, std::string_view error) {
     Transaction tx(db_);
-    Statement(db_, "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
-                   "WHERE chat_id = ?")
+    Statement(db_, "UPDATE outbox SET state = 'failed', last_error = ? WHERE chat_id = ?")
         .bind(1, error)
         .bind(2, chat_id)
         .run();
@@ -437,10 +492,12 @@ Stats Store::stats() {
     links.step();
     s.live_guest_links = links.column_int(0);
     Statement outbox(db_, "SELECT count(*) FILTER (WHERE state = 'pending'), "
-                          "count(*) FILTER (WHERE state = 'failed') FROM outbox");
+                          "count(*) FILTER (WHERE state = 'failed'), "
+                          "count(*) FILTER (WHERE state = 'delivered' AND flag != '') FROM outbox");
     outbox.step();
     s.transcripts_waiting = outbox.column_int(0);
     s.transcripts_failed = outbox.column_int(1);
+    s.transcripts_flagged = outbox.column_int(2);
     return s;
 }
 

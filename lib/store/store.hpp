@@ -84,6 +84,9 @@ struct Delivery {
     int64_t next_try = 0;
     std::string marker; ///< unique, in the transcript, to find it again at the target
     std::string last_error;
+    std::optional<int64_t> rt_ticket; ///< the ticket it landed in, once delivered
+    std::string flag; ///< why it landed elsewhere than the chat's ticket; empty if it did not
+    std::optional<int64_t> delivered_at;
 };
 
 struct Stats {
@@ -92,6 +95,7 @@ struct Stats {
     int64_t live_guest_links = 0;
     int64_t transcripts_waiting = 0; ///< in the outbox, not yet at their target
     int64_t transcripts_failed = 0;  ///< failed for good: need a person
+    int64_t transcripts_flagged = 0; ///< delivered elsewhere than their ticket
 };
 
 enum class Synchronous { full, normal };
@@ -146,17 +150,31 @@ public:
     WebSession find_session(std::string_view session_hash);
 
     /// Moves every ended chat (closed or abandoned) to delivering and gives
-    /// it an outbox entry for `target`, each in one transaction. Returns how many.
-    int enqueue_ended_chats(const std::string& target);
+    /// it an outbox entry for the target `target_of` names, each in one
+    /// transaction. Returns how many.
+    int enqueue_ended_chats(const std::function<std::string(const Chat&)>& target_of);
     /// Deliveries due now (pending, next_try passed).
     std::vector<Delivery> due_deliveries();
-    /// The target confirmed: the delivery and its chat are done.
-    void delivery_succeeded(int64_t chat_id);
+    /// Counted, durably, before the transcript is sent: a delivery with
+    /// attempts may already be at its target, so it is looked for there
+    /// before it is sent again.
+    void delivery_started(int64_t chat_id);
+    /// The target confirmed: the delivery and its chat are done. `flag`
+    /// says why it went to `rt_ticket` rather than the chat's own ticket.
+    void delivery_succeeded(int64_t chat_id, std::optional<int64_t> rt_ticket = {},
+                            std::string_view flag = {});
     /// A transient failure: try again at `next_try`.
     void delivery_deferred(int64_t chat_id, std::string_view error, int64_t next_try);
     /// A permanent failure: the chat becomes failed, shown loudly, kept.
     void delivery_failed(int64_t chat_id, std::string_view error);
     std::vector<Delivery> deliveries(std::string_view state);
+    /// Delivered with a flag, newest first: what a person should look at.
+    std::vector<Delivery> flagged_deliveries();
+    /// A failed delivery goes back to the outbox, due now (after a person
+    /// fixed its cause). Throws NotFound when the chat has no failed delivery.
+    void retry_failed_delivery(int64_t chat_id);
+    /// The outbox entry of a chat, if it has one.
+    std::optional<Delivery> delivery_of(int64_t chat_id);
 
     Stats stats();
     int64_t now() const { return clock_(); }

@@ -4,9 +4,12 @@
 #include "timefmt/local_time.hpp"
 
 #include <ctime>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <kainjow/mustache.hpp>
 #include <set>
+#include <sstream>
 
 namespace rtchat::transcript {
 namespace {
@@ -65,8 +68,24 @@ std::string encode_header(const std::string& value) {
     return out;
 }
 
+Options load_options(const std::string& share_dir, std::string from, std::string rtname) {
+    auto read = [&](const char* name) {
+        const auto path = std::filesystem::path(share_dir) / "templates" / name;
+        std::ifstream in(path);
+        if (!in)
+            throw std::runtime_error(
+                fmt::format("cannot read the transcript template {}", path.string()));
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    return Options{read("transcript.txt"), read("transcript-log.txt"), std::move(from),
+                   std::move(rtname)};
+}
+
 Rendered render(const store::Chat& chat, const std::vector<store::Message>& messages,
-                const std::string& marker, const Options& options, int64_t now_ms) {
+                const std::string& marker, const Options& options, int64_t now_ms,
+                const Form& form) {
     using kainjow::mustache::data;
     data d;
     d.set("id", std::to_string(chat.id));
@@ -108,18 +127,34 @@ Rendered render(const store::Chat& chat, const std::vector<store::Message>& mess
     }
     d.set("lines", lines);
     d.set("marker", marker);
-
-    kainjow::mustache::mustache tmpl(options.template_text);
-    if (!tmpl.is_valid())
-        throw std::runtime_error("the transcript template does not parse: " + tmpl.error_message());
-    // Plain text: nothing to escape; HTML escaping would garble the text.
-    tmpl.set_custom_escape([](const std::string& s) { return s; });
     Rendered r;
-    r.body = tmpl.render(d);
-    const std::string tag = chat.rt_ticket && !options.rtname.empty()
+    r.log_filename = fmt::format("chat-{}.txt", chat.id);
+    d.set("log_filename", r.log_filename);
+    d.set("attached", form.log_attached);
+    if (!form.flag.empty())
+        d.set("flag", form.flag);
+
+    auto render_text = [&](const std::string& text, const char* which) {
+        kainjow::mustache::mustache tmpl(text);
+        if (!tmpl.is_valid())
+            throw std::runtime_error(
+                fmt::format("the {} template does not parse: {}", which, tmpl.error_message()));
+        // Plain text: nothing to escape; HTML escaping would garble the text.
+        tmpl.set_custom_escape([](const std::string& s) { return s; });
+        return tmpl.render(d);
+    };
+    r.body = render_text(options.template_text, "transcript");
+    if (form.log_attached)
+        r.log = render_text(options.log_template_text, "transcript log");
+    // The tag files a mailed transcript in its ticket; a flagged one must
+    // not go there, so it gets none.
+    const std::string tag = chat.rt_ticket && !options.rtname.empty() && form.flag.empty()
                                 ? fmt::format("[{} #{}] ", options.rtname, *chat.rt_ticket)
                                 : "";
-    r.subject = fmt::format("{}Chat transcript: {} (chat #{})", tag, chat.user_name, chat.id);
+    r.subject = fmt::format("{}Chat transcript: {} (chat #{}){}", tag, chat.user_name, chat.id,
+                            form.flag.empty() || !chat.rt_ticket
+                                ? ""
+                                : fmt::format(" - NOT filed in #{}", *chat.rt_ticket));
 
     std::string msg;
     auto header = [&](std::string_view name, const std::string& value) {

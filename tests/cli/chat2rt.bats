@@ -76,7 +76,7 @@ closed_chat() {
     assert_output --partial "event=transcript_deferred chat=$id"
     run setpriv --reuid=nobody --regid=nogroup --clear-groups env RTCHAT_CONFIG="$RTCHAT_CONFIG" "$CHAT2RT" --status
     assert_success
-    assert_line --index 0 "chat2rt: 1 transcript(s) waiting, 0 failed"
+    assert_line --index 0 "chat2rt: 1 transcript(s) waiting, 0 failed, 0 flagged"
     assert_line --partial "Permission denied"
     chmod 0700 "$STATE/spool"
     sleep 1.1

@@ -55,6 +55,25 @@ TEST(Config, FileOverridesAndRemembersWhere) {
     EXPECT_EQ(c.source(), "site.conf");
 }
 
+TEST(Config, NamedSectionsEachGetTheirOwnKeys) {
+    Config c = Config::parse("[rt.physics]\nbackend = rest2\n[rt.maths-2]\nbackend = mail\n"
+                             "[rt.physics]\nqueue = Physics\n",
+                             "site.conf");
+    EXPECT_EQ(c.named_sections("rt"), (std::vector<std::string>{"physics", "maths-2"}));
+    EXPECT_EQ(c.get("rt.physics", "backend"), "rest2");
+    EXPECT_EQ(c.get("rt.physics", "queue"), "Physics");
+    EXPECT_EQ(c.origin("rt.physics", "queue"), "site.conf:6");
+    EXPECT_EQ(c.get("rt.maths-2", "queue"), "General");
+    EXPECT_EQ(c.origin("rt.maths-2", "queue"), "default");
+    EXPECT_TRUE(Config::defaults().named_sections("rt").empty());
+    EXPECT_EQ(error_of("[rt.]\n"), "test.conf:1: unknown section [rt.]");
+    EXPECT_EQ(error_of("[rt.a b]\n"), "test.conf:1: unknown section [rt.a b]");
+    EXPECT_EQ(error_of("[rt.NAME]\nnope = 1\n"),
+              "test.conf:2: unknown key 'nope' in section [rt.NAME]");
+    EXPECT_EQ(error_of("[rt.x]\nbackend = rest3\n"),
+              "test.conf:2: [rt.x] backend = 'rest3': expected one of spool,mail,rest1,rest2");
+}
+
 TEST(Config, ErrorsNameFileLineAndKey) {
     EXPECT_EQ(error_of("[store]\npth = /x\n"), "test.conf:2: unknown key 'pth' in section [store]");
     EXPECT_EQ(error_of("[nope]\n"), "test.conf:1: unknown section [nope]");
@@ -126,10 +145,18 @@ TEST(Config, EveryKeyIsInTheManPage) {
 TEST(Config, SampleListsEveryKeyAtItsDefault) {
     std::string sample = read_file(RTCHAT_SOURCE_DIR "/conf/rtchat.conf");
     ASSERT_FALSE(sample.empty());
-    std::string uncommented = std::regex_replace(sample, std::regex("\n#([a-z_]+ =)"), "\n$1");
+    std::string uncommented =
+        std::regex_replace(sample, std::regex("\n#([a-z_]+ =|\\[rt\\.)"), "\n$1");
     Config c = Config::parse(uncommented, "conf/rtchat.conf");
     const Config defaults = Config::defaults();
+    ASSERT_EQ(c.named_sections("rt"), std::vector<std::string>{"main"});
     for (const KeySpec& spec : schema()) {
+        if (spec.section == "rt.NAME") {
+            // The sample's RT system is an example, with values of its own.
+            EXPECT_NE(c.origin("rt.main", spec.key), "default")
+                << "[rt.NAME] " << spec.key << " is missing from the sample";
+            continue;
+        }
         EXPECT_NE(c.origin(spec.section, spec.key), "default")
             << "[" << spec.section << "] " << spec.key << " is missing from the sample";
         EXPECT_EQ(c.get(spec.section, spec.key), defaults.get(spec.section, spec.key))

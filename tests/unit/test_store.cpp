@@ -261,8 +261,11 @@ TEST_F(StoreTest, EndedChatsGoThroughTheOutboxOnce) {
     Chat open = alice();
     Chat ended = store.create_chat({"bob", "", std::nullopt, "", "co1", "", 0});
     store.close_chat(ended.id, "co1", "done", "closed by CO");
-    EXPECT_EQ(store.enqueue_ended_chats("spool:/x"), 1);
-    EXPECT_EQ(store.enqueue_ended_chats("spool:/x"), 0) << "a chat was queued twice";
+    auto to_spool = [](const Chat&) {
+        return std::string("spool:/x");
+    };
+    EXPECT_EQ(store.enqueue_ended_chats(to_spool), 1);
+    EXPECT_EQ(store.enqueue_ended_chats(to_spool), 0) << "a chat was queued twice";
     EXPECT_EQ(store.get_chat(ended.id).state, ChatState::delivering);
     EXPECT_EQ(store.get_chat(open.id).state, ChatState::invited);
     auto due = store.due_deliveries();
@@ -270,6 +273,8 @@ TEST_F(StoreTest, EndedChatsGoThroughTheOutboxOnce) {
     EXPECT_EQ(due[0].chat_id, ended.id);
     EXPECT_EQ(due[0].marker.rfind("rtchat-2-", 0), 0u);
 
+    EXPECT_EQ(due[0].attempts, 0);
+    store.delivery_started(ended.id);
     store.delivery_deferred(ended.id, "disk full", now + 60000);
     EXPECT_TRUE(store.due_deliveries().empty()) << "a deferred delivery is not due before its time";
     now += 60000;
@@ -277,15 +282,40 @@ TEST_F(StoreTest, EndedChatsGoThroughTheOutboxOnce) {
     EXPECT_EQ(store.due_deliveries()[0].attempts, 1);
     EXPECT_EQ(store.due_deliveries()[0].last_error, "disk full");
 
-    store.delivery_succeeded(ended.id);
+    store.delivery_succeeded(ended.id, 77, "");
     EXPECT_EQ(store.get_chat(ended.id).state, ChatState::delivered);
     EXPECT_TRUE(store.due_deliveries().empty());
+    EXPECT_EQ(store.delivery_of(ended.id)->rt_ticket, 77);
+    EXPECT_TRUE(store.flagged_deliveries().empty());
+    EXPECT_FALSE(store.delivery_of(open.id).has_value());
+}
+
+TEST_F(StoreTest, AFlaggedDeliveryIsListedForAPerson) {
+    Chat c = alice();
+    store.close_chat(c.id, "co1", "", "closed by CO");
+    store.enqueue_ended_chats([](const Chat&) { return std::string("rt:main"); });
+    store.delivery_succeeded(c.id, 12, "ticket 5: alice is not among its requestors");
+    ASSERT_EQ(store.flagged_deliveries().size(), 1u);
+    EXPECT_EQ(store.flagged_deliveries()[0].rt_ticket, 12);
+    EXPECT_EQ(store.stats().transcripts_flagged, 1);
+}
+
+TEST_F(StoreTest, AFailedDeliveryCanBeRetriedOnRequest) {
+    Chat c = alice();
+    store.close_chat(c.id, "co1", "", "closed by CO");
+    store.enqueue_ended_chats([](const Chat&) { return std::string("rt:main"); });
+    EXPECT_THROW(store.retry_failed_delivery(c.id), NotFound) << "it has not failed";
+    store.delivery_failed(c.id, "ticket 12345 does not exist");
+    store.retry_failed_delivery(c.id);
+    EXPECT_EQ(store.get_chat(c.id).state, ChatState::delivering);
+    ASSERT_EQ(store.due_deliveries().size(), 1u);
+    EXPECT_EQ(store.due_deliveries()[0].last_error, "ticket 12345 does not exist");
 }
 
 TEST_F(StoreTest, APermanentFailureKeepsTheChat) {
     Chat c = alice();
     store.close_chat(c.id, "co1", "", "closed by CO");
-    store.enqueue_ended_chats("rest2:main");
+    store.enqueue_ended_chats([](const Chat&) { return std::string("rt:main"); });
     store.delivery_failed(c.id, "ticket 12345 does not exist");
     EXPECT_EQ(store.get_chat(c.id).state, ChatState::failed);
     ASSERT_EQ(store.deliveries("failed").size(), 1u);

@@ -1,18 +1,13 @@
 #include "transcript/transcript.hpp"
 
-#include <fstream>
 #include <gtest/gtest.h>
-#include <sstream>
 
 using namespace rtchat;
 
 namespace {
 
-std::string shipped_template() {
-    std::ifstream in(RTCHAT_SOURCE_DIR "/templates/transcript.txt");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+transcript::Options shipped(std::string from, std::string rtname) {
+    return transcript::load_options(RTCHAT_SOURCE_DIR, std::move(from), std::move(rtname));
 }
 
 store::Chat closed_chat() {
@@ -43,8 +38,7 @@ TEST(Transcript, SummaryFirstThenTheQuotedConversation) {
     setenv("TZ", "UTC", 1);
     tzset();
     auto r = transcript::render(closed_chat(), conversation(), "rtchat-7-abc",
-                                {shipped_template(), "rtchat@example.org", "rt.example.org"},
-                                1'795'700'700'000);
+                                shipped("rtchat@example.org", "rt.example.org"), 1'795'700'700'000);
     const size_t summary = r.body.find("Reinstalled the printer driver.");
     const size_t first_line = r.body.find("> [");
     ASSERT_NE(summary, std::string::npos);
@@ -64,8 +58,7 @@ TEST(Transcript, SummaryFirstThenTheQuotedConversation) {
 
 TEST(Transcript, IsAWellFormedMessage) {
     auto r = transcript::render(closed_chat(), conversation(), "rtchat-7-abc",
-                                {shipped_template(), "rtchat@example.org", "rt.example.org"},
-                                1'795'700'700'000);
+                                shipped("rtchat@example.org", "rt.example.org"), 1'795'700'700'000);
     EXPECT_EQ(r.message.rfind("From: rtchat@example.org\r\n", 0), 0u);
     EXPECT_NE(r.message.find("\r\nSubject: =?UTF-8?B?"), std::string::npos)
         << "non-ASCII subject is encoded";
@@ -84,7 +77,7 @@ TEST(Transcript, LongLinesAreWrappedWithoutSplittingCharacters) {
         {1, 7, "Zoë", store::Role::user, std::string(3000, 'x'), 1'795'700'060'000}};
     for (int i = 0; i < 600; ++i)
         long_one[0].body += "é";
-    auto r = transcript::render(chat, long_one, "m", {shipped_template(), "a@b", ""}, 0);
+    auto r = transcript::render(chat, long_one, "m", shipped("a@b", ""), 0);
     for (size_t start = 0, end; (end = r.message.find("\r\n", start)) != std::string::npos;
          start = end + 2) {
         const std::string line = r.message.substr(start, end - start);
@@ -119,4 +112,33 @@ TEST(Transcript, LongHeadersBecomeSeveralShortEncodedWords) {
         start = end + 3;
     }
     EXPECT_GE(words, 3u);
+}
+
+TEST(Transcript, TheLogCanGoInAnAttachment) {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    auto r = transcript::render(closed_chat(), conversation(), "rtchat-7-abc",
+                                shipped("rtchat@example.org", ""), 1'795'700'700'000,
+                                {.log_attached = true, .flag = ""});
+    EXPECT_EQ(r.body.find("> ["), std::string::npos) << "no quoted log in the body";
+    EXPECT_NE(r.body.find("attached as chat-7.txt"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("Reinstalled the printer driver."), std::string::npos);
+    EXPECT_NE(r.body.find("rtchat-7-abc"), std::string::npos) << "the marker stays in the body";
+    EXPECT_EQ(r.log_filename, "chat-7.txt");
+    EXPECT_NE(r.log.find("[13:34] Zoë: My printer is <b>broken</b>\n              since Monday\n"
+                         "[13:35] bob: Let me look."),
+              std::string::npos)
+        << r.log;
+}
+
+TEST(Transcript, AFlaggedTranscriptSaysWhyAndCarriesNoTicketTag) {
+    auto r = transcript::render(
+        closed_chat(), conversation(), "m", shipped("rtchat@example.org", "rt.example.org"), 0,
+        {.log_attached = false, .flag = "Zoë is not among the requestors of ticket 4242"});
+    EXPECT_EQ(r.body.rfind("NOT FILED IN ITS TICKET: Zoë is not among the requestors of ticket "
+                           "4242.",
+                           0),
+              0u)
+        << r.body;
+    EXPECT_EQ(r.subject, "Chat transcript: Zoë (chat #7) - NOT filed in #4242");
 }

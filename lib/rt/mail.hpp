@@ -1,0 +1,17 @@
+#pragma once
+// The mail backend: transcripts as mail through SMTP (libcurl) to RT's
+// mail gateway, filed by the subject tag [rtname #N]. Where the RT system
+// also has a url, its checks and searches go through REST 1.0, which every
+// RT has.
+
+#include "rt/client.hpp"
+
+namespace rtchat::rt {
+
+std::unique_ptr<Client> make_mail_client(const System& system, Session& session);
+
+/// The message with its To: header (RT's address) and subject set.
+std::string addressed_message(const std::string& message, const std::string& to,
+                              const std::string& subject);
+
+} // namespace rtchat::rt
