@@ -30,10 +30,11 @@ void set_status_command(CLI::App& app, Context& ctx) {
                                  s.value("messages", int64_t{0}),
                                  s.value("live_guest_links", int64_t{0}));
         const proto::json& t = s["transcripts"];
-        std::cout << fmt::format("  transcripts: {} waiting, {} failed{}\n",
-                                 t.value("waiting", int64_t{0}), t.value("failed", int64_t{0}),
-                                 t.value("failed", int64_t{0}) > 0 ? " (see chat2rt --status)"
-                                                                   : "");
+        const int64_t failed = t.value("failed", int64_t{0});
+        const int64_t flagged = t.value("flagged", int64_t{0});
+        std::cout << fmt::format("  transcripts: {} waiting, {} failed, {} flagged{}\n",
+                                 t.value("waiting", int64_t{0}), failed, flagged,
+                                 failed + flagged > 0 ? " (see chat2rt --status)" : "");
         std::cout << fmt::format("  you: {} (CO)\n", s["you"].value("name", "?"));
     });
 }

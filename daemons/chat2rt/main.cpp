@@ -70,11 +70,17 @@ int retry(const config::Config& cfg, const std::string& which) {
         try {
             ids.push_back(std::stoll(which));
         } catch (const std::exception&) {
-            throw std::runtime_error("--retry takes a chat number or 'all', not '" + which + "'");
+            std::cerr << "chat2rt: --retry takes a chat number or 'all', not '" << which << "'\n";
+            return 2;
         }
     }
     for (int64_t id : ids) {
-        store.retry_failed_delivery(id);
+        try {
+            store.retry_failed_delivery(id);
+        } catch (const store::NotFound& e) {
+            std::cerr << "chat2rt: " << e.what() << "\n";
+            return 2;
+        }
         log::info("transcript_retry_requested", {{"chat", id}});
     }
     std::cout << fmt::format("{} transcript(s) will be tried again at the next run\n", ids.size());

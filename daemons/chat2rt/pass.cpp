@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <csignal>
+#include <cstdlib>
 #include <deque>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -142,6 +144,7 @@ void deliver_to_rt(const rt::System& system, const transcript::Options& options,
     std::deque<Result> results;
     size_t next_job = 0;
     const int64_t now = store.now();
+    const bool die_after_send = std::getenv("RTCHAT_TEST_DIE_AFTER_SEND") != nullptr;
     auto work = [&] {
         std::unique_ptr<rt::Client> client;
         for (;;) {
@@ -158,6 +161,10 @@ void deliver_to_rt(const rt::System& system, const transcript::Options& options,
                 if (!client)
                     client = rt::make_client(system, session);
                 result.outcome = rt::deliver(*client, system, options, job, now);
+                // Fault injection for the tests: die the way a SIGKILL or a
+                // power cut would, between RT's answer and the store's record.
+                if (die_after_send)
+                    ::kill(::getpid(), SIGKILL);
             } catch (const rt::Failure& e) {
                 result.failure = e.kind();
                 result.error = e.what();
@@ -209,7 +216,9 @@ PassResult run_pass(const config::Config& config, const std::vector<rt::System>&
     result.enqueued = store.enqueue_ended_chats([&](const store::Chat& chat) {
         try {
             if (const rt::System* sys = rt::choose_system(systems, config, chat.rt_system))
-                return std::string(rt_prefix) + sys->name;
+                return sys->backend == rt::Backend::spool
+                           ? std::string(spool_prefix) + sys->spool_dir
+                           : std::string(rt_prefix) + sys->name;
             return std::string(spool_prefix) + config.get("chat2rt", "spool_dir");
         } catch (const config::ConfigError&) {
             // Decided at delivery, where the error is shown until fixed.
@@ -240,6 +249,13 @@ PassResult run_pass(const config::Config& config, const std::vector<rt::System>&
             const rt::System* sys = rt::choose_system(systems, config, name);
             if (!sys)
                 throw config::ConfigError("no RT system is configured");
+            if (sys->backend == rt::Backend::spool) {
+                if (!spool_options)
+                    spool_options = transcript::load_options(
+                        share_dir, config.get("chat2rt", "from"), config.get("chat2rt", "rtname"));
+                deliver_to_spool(sys->spool_dir, d, store, *spool_options, recorder);
+                continue;
+            }
             by_system[sys->name].push_back(rt::Job{chat, store.messages(chat.id), d});
         } catch (const std::exception& e) {
             // A folder that cannot be written or a configuration being fixed

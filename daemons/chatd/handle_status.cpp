@@ -24,7 +24,9 @@ proto::json handle_status(Call& call) {
         {"messages", stats.messages},
         {"live_guest_links", stats.live_guest_links},
         {"transcripts",
-         {{"waiting", stats.transcripts_waiting}, {"failed", stats.transcripts_failed}}},
+         {{"waiting", stats.transcripts_waiting},
+          {"failed", stats.transcripts_failed},
+          {"flagged", stats.transcripts_flagged}}},
         {"you",
          {{"name", call.client.name}, {"uid", call.client.peer.uid}, {"co", call.client.co}}},
     };

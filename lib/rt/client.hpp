@@ -51,7 +51,7 @@ public:
     virtual TicketLookup ticket(int64_t id) = 0;
     virtual void add_to_ticket(int64_t id, const Document& doc, Action action) = 0;
     /// Returns the new ticket's number; 0 when the way in does not tell it
-    /// (mail).
+    /// (mail). A flagged transcript's ticket is opened without requestor.
     virtual int64_t create_ticket(const std::string& queue, const Document& doc,
                                   bool with_requestor) = 0;
     /// The ticket already holding this transcript (its marker), looking in

@@ -49,11 +49,11 @@ public:
              subject, doc);
     }
 
-    int64_t create_ticket(const std::string& queue, const Document& doc, bool) override {
-        // The queue's own address opens the ticket; the requestor is the
-        // sender (From:), as for any mail to RT.
-        send(queue == system_.queue ? system_.queue_address : system_.fallback_address, doc.subject,
-             doc);
+    int64_t create_ticket(const std::string&, const Document& doc, bool with_requestor) override {
+        // The queue's own address opens the ticket (a flagged transcript's
+        // is the fallback address); RT takes the sender (From:) as its
+        // requestor, as for any mail.
+        send(with_requestor ? system_.queue_address : system_.fallback_address, doc.subject, doc);
         return 0;
     }
 

@@ -188,7 +188,11 @@ private:
                 if (item.contains("Content") && item["Content"].is_string() &&
                     item["Content"].get<std::string>().find(marker) != std::string::npos)
                     return true;
-            if (page >= list.value("pages", 1))
+            // RT gives "pages": null when it did not count them; then a
+            // short page is the last.
+            const json& pages = list.contains("pages") ? list["pages"] : json();
+            const size_t items = list.value("items", json::array()).size();
+            if (pages.is_number() ? page >= pages.get<int>() : items < 50)
                 return false;
         }
     }

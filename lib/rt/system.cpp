@@ -156,6 +156,12 @@ std::vector<System> load_systems(const config::Config& config) {
     std::vector<System> systems;
     for (const std::string& name : config.named_sections("rt"))
         systems.push_back(load_one(config, name));
+    const std::string& wanted = config.get("chat2rt", "default_rt");
+    if (!wanted.empty() &&
+        std::none_of(systems.begin(), systems.end(), [&](auto& s) { return s.name == wanted; }))
+        throw config::ConfigError(
+            fmt::format("{}: [chat2rt] default_rt: there is no [rt.{}] section",
+                        config.origin("chat2rt", "default_rt"), wanted));
     return systems;
 }
 

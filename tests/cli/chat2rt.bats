@@ -96,7 +96,7 @@ closed_chat() {
     assert_line --partial "FAILED   chat"
     assert_line --partial "ticket 4242 does not exist"
     run "$CHATCTL" status
-    assert_line "  transcripts: 0 waiting, 1 failed (see chat2rt --status)"
+    assert_line "  transcripts: 0 waiting, 1 failed, 0 flagged (see chat2rt --status)"
 }
 
 @test "chat2rt never starts an empty store of its own" {
