@@ -44,6 +44,7 @@ private:
 void set_start_command(CLI::App& app, Context& ctx);
 void set_list_command(CLI::App& app, Context& ctx);
 void set_show_command(CLI::App& app, Context& ctx);
+void set_transcript_command(CLI::App& app, Context& ctx);
 void set_say_command(CLI::App& app, Context& ctx);
 void set_join_command(CLI::App& app, Context& ctx);
 void set_close_command(CLI::App& app, Context& ctx);

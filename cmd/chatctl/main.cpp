@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     set_start_command(app, ctx);
     set_list_command(app, ctx);
     set_show_command(app, ctx);
+    set_transcript_command(app, ctx);
     set_say_command(app, ctx);
     set_join_command(app, ctx);
     set_close_command(app, ctx);

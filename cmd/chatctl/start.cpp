@@ -10,6 +10,7 @@ void set_start_command(CLI::App& app, Context& ctx) {
         std::string user;
         std::string email;
         int64_t rt = 0;
+        std::string rt_system;
         bool json = false;
     };
     auto opt = std::make_shared<Options>();
@@ -19,6 +20,9 @@ void set_start_command(CLI::App& app, Context& ctx) {
     cmd->add_option("-e,--email", opt->email, "the user's email address");
     cmd->add_option("--rt", opt->rt, "the RT ticket the transcript belongs to")
         ->check(positive_id());
+    cmd->add_option("--rt-system", opt->rt_system,
+                    "the RT system (an [rt.NAME] of rtchat.conf) the transcript goes to; needed "
+                    "when several are configured");
     cmd->add_flag("--json", opt->json, "print the chat and link as JSON");
     cmd->callback([&ctx, opt] {
         proto::json args{{"user", opt->user}};
@@ -26,6 +30,8 @@ void set_start_command(CLI::App& app, Context& ctx) {
             args["email"] = opt->email;
         if (opt->rt > 0)
             args["rt_ticket"] = opt->rt;
+        if (!opt->rt_system.empty())
+            args["rt_system"] = opt->rt_system;
         proto::json result = ctx.client().call("start", args);
         if (opt->json) {
             print_json(result);

@@ -12,6 +12,8 @@ proto::json handle_start(Call& call) {
     chat.user_name = checked_user_name(proto::require_string(call.body, "user"));
     chat.user_email = checked_email(proto::optional_string(call.body, "email"));
     chat.rt_ticket = proto::optional_int(call.body, "rt_ticket");
+    chat.rt_system =
+        checked_rt_system(call.server.config(), proto::optional_string(call.body, "rt_system"));
     chat.created_by = call.actor;
     const GuestLink link = mint_guest_link(call.server.config(), call.server.store().now());
     chat.link_hash = link.hash;
@@ -21,7 +23,8 @@ proto::json handle_start(Call& call) {
     log::info("chat_started",
               {{"chat", created.id},
                {"co", call.actor},
-               {"rt_ticket", created.rt_ticket ? std::to_string(*created.rt_ticket) : "-"}});
+               {"rt_ticket", created.rt_ticket ? std::to_string(*created.rt_ticket) : "-"},
+               {"rt_system", created.rt_system.empty() ? "-" : created.rt_system}});
     proto::json chat_json = proto::to_json(created);
     call.server.publish_chat(created);
     return proto::json{{"chat", std::move(chat_json)}, {"link", link.to_json()}};

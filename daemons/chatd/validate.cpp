@@ -3,6 +3,7 @@
 #include "proto/protocol.hpp"
 #include "proto/utf8.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace rtchat::chatd {
@@ -66,6 +67,28 @@ std::string checked_email(std::string_view email) {
             ErrorCode::bad_request,
             fmt::format("'{}' is not an email address such as alice@example.org", email));
     return std::string(email);
+}
+
+std::string checked_rt_system(const config::Config& config, const std::string& name) {
+    const std::vector<std::string>& systems = config.named_sections("rt");
+    std::string choices;
+    for (const std::string& s : systems)
+        choices += (choices.empty() ? "" : ", ") + s;
+    if (name.empty()) {
+        if (systems.size() > 1 && config.get("chat2rt", "default_rt").empty())
+            throw ProtocolError(
+                ErrorCode::bad_request,
+                fmt::format("several RT systems are configured ({}); name one in rt_system "
+                            "(chatctl start --rt-system)",
+                            choices));
+        return {};
+    }
+    if (std::find(systems.begin(), systems.end(), name) == systems.end())
+        throw ProtocolError(ErrorCode::bad_request,
+                            systems.empty()
+                                ? fmt::format("no RT system '{}': none is configured", name)
+                                : fmt::format("no RT system '{}'; configured: {}", name, choices));
+    return name;
 }
 
 } // namespace rtchat::chatd

@@ -2,6 +2,8 @@
 // Checks on what clients send; each throws ProtocolError with a message
 // that says what was wrong.
 
+#include "config/config.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -15,5 +17,11 @@ std::string checked_text(std::string_view text, size_t max_bytes, std::string_vi
 std::string checked_user_name(std::string_view name);
 /// An email address in its plain addr-spec form, or empty.
 std::string checked_email(std::string_view email);
+
+/// The RT system a new chat's transcript goes to: `name` when it is an
+/// [rt.NAME] of the configuration; empty (chat2rt decides) when none is
+/// named and that is unambiguous. Throws ProtocolError(bad_request) listing
+/// the choices otherwise.
+std::string checked_rt_system(const config::Config& config, const std::string& name);
 
 } // namespace rtchat::chatd

@@ -125,3 +125,35 @@ closed_chat() {
     run bash -c "ls $STATE/spool/*.eml | wc -l"
     assert_output 1
 }
+
+@test "chatctl transcript previews the text and then says where it went" {
+    id=$(closed_chat)
+    run "$CHATCTL" transcript "$id"
+    assert_success
+    assert_line "Subject: [rt.example.org #4242] Chat transcript: Zoë (chat #$id)"
+    assert_line "Delivery: not yet (the chat is still open, or chat2rt has not run)"
+    assert_line "Printer fixed."
+    assert_line --partial "] root: Hello Zoë"
+    "$CHAT2RT" --once 2>/dev/null
+    run "$CHATCTL" transcript "$id"
+    assert_success
+    assert_line --regexp "^Delivery: delivered to spool:"
+    assert_line --regexp "^rtchat transcript rtchat-$id-[0-9a-f]{24}$"
+    run "$CHATCTL" transcript 999
+    assert_failure 5
+}
+
+@test "chats name their RT system when several are configured; unknown names are refused" {
+    printf '[rt.physics]\nbackend = spool\n[rt.maths]\nbackend = spool\n' >>"$RTCHAT_CONFIG"
+    chatd_stop
+    chatd_start
+    run "$CHATCTL" start --user zoe --rt 5
+    assert_failure 7
+    assert_output --partial "several RT systems are configured (physics, maths); name one in rt_system (chatctl start --rt-system)"
+    run "$CHATCTL" start --user zoe --rt 5 --rt-system chemistry
+    assert_failure 7
+    assert_output --partial "no RT system 'chemistry'; configured: physics, maths"
+    run "$CHATCTL" start --user zoe --rt 5 --rt-system maths --json
+    assert_success
+    assert_output --partial '"rt_system":"maths"'
+}
