@@ -132,7 +132,7 @@ closed_chat() {
     assert_success
     assert_line "Subject: [rt.example.org #4242] Chat transcript: Zoë (chat #$id)"
     assert_line "Delivery: not yet (the chat is still open, or chat2rt has not run)"
-    assert_line "Printer fixed."
+    assert_line "Summary: Printer fixed."
     assert_line --partial "] root: Hello Zoë"
     "$CHAT2RT" --once 2>/dev/null
     run "$CHATCTL" transcript "$id"

@@ -84,7 +84,7 @@ CONF
     run history5 "$ticket"
     assert_line "Comment chatbot"
     run contents5 "$ticket"
-    assert_line "Printer fixed; ünïcödé intact."
+    assert_line "Summary: Printer fixed; ünïcödé intact."
     assert_line "chat-$id.txt"
     assert_line --partial "Grüße, Zoë: is <b>it</b> plugged in?"
     assert_line --partial "rtchat transcript rtchat-$id-"

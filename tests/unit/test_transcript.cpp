@@ -50,7 +50,10 @@ TEST(Transcript, SummaryFirstThenTheQuotedConversation) {
               std::string::npos)
         << r.body;
     EXPECT_NE(r.body.find("since Monday"), std::string::npos);
-    EXPECT_NE(r.body.find("RT ticket:    #4242"), std::string::npos);
+    EXPECT_EQ(r.body.rfind("Summary: Reinstalled the printer driver.\n", 0), 0u)
+        << "the summary is the first thing a reader sees";
+    EXPECT_NE(r.body.find("Chat #7 with Zoë <zoe@example.org>, RT ticket #4242\n"),
+              std::string::npos);
     EXPECT_NE(r.body.find("Participants: Zoë (user), bob (IT support)"), std::string::npos);
     EXPECT_NE(r.body.find("rtchat-7-abc"), std::string::npos) << "the marker is findable in RT";
     EXPECT_EQ(r.subject, "[rt.example.org #4242] Chat transcript: Zoë (chat #7)");
