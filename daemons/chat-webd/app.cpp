@@ -90,15 +90,7 @@ App::App(const config::Config& config, ipc::EventLoop& loop)
     , secure_cookies_(config.get("web", "base_url").starts_with("https://")) {
     page_headers_ = {{"Cache-Control", "no-store"}};
     console_secret_ = auth::mint_token().token;
-    const std::string proxies = config.get("web", "trusted_proxies");
-    for (size_t start = 0; start <= proxies.size();) {
-        size_t comma = proxies.find(',', start);
-        if (comma == std::string::npos)
-            comma = proxies.size();
-        if (comma > start)
-            trusted_proxies_.push_back(proxies.substr(start, comma - start));
-        start = comma + 1;
-    }
+    trusted_proxies_ = config::split_list(config.get("web", "trusted_proxies"));
     const std::filesystem::path static_dir =
         std::filesystem::path(config.get("web", "share_dir")) / "static";
     for (auto [name, type] : {std::pair{"rtchat.css", "text/css; charset=utf-8"},

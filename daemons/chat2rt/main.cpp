@@ -93,6 +93,7 @@ int run_once(const config::Config& cfg, const std::vector<rt::System>& systems) 
     log::info("pass_done", {{"enqueued", r.enqueued},
                             {"delivered", r.delivered},
                             {"flagged", r.flagged},
+                            {"mailed", r.mailed},
                             {"deferred", r.deferred},
                             {"failed", r.failed}});
     return r.failed > 0 ? 1 : 0;

@@ -63,6 +63,14 @@ public:
         , totals_(totals) {}
 
     void delivered(int64_t chat_id, const std::string& target, const rt::Outcome& out) {
+        if (out.mailed_unconfirmed) {
+            const int64_t wait = config_.get_duration("chat2rt", "retry_after").count() * 1000;
+            store_.delivery_mailed(chat_id, store_.now() + wait);
+            ++totals_.mailed;
+            log::info("transcript_mailed",
+                      {{"chat", chat_id}, {"target", target}, {"confirm_in_ms", wait}});
+            return;
+        }
         store_.delivery_succeeded(chat_id, out.ticket, out.flag);
         ++totals_.delivered;
         const std::string ticket = out.ticket ? std::to_string(*out.ticket) : "";

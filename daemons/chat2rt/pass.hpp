@@ -12,6 +12,7 @@ struct PassResult {
     int enqueued = 0;
     int delivered = 0;
     int flagged = 0; ///< delivered, but not into the chat's own ticket
+    int mailed = 0;  ///< handed to a mail server, to be confirmed in RT later
     int deferred = 0;
     int failed = 0; ///< permanently, in this pass
 };

@@ -108,6 +108,18 @@ void check_value(const KeySpec& spec, std::string_view text) {
 
 } // namespace
 
+std::vector<std::string> split_list(std::string_view joined) {
+    std::vector<std::string> words;
+    while (!joined.empty()) {
+        const size_t comma = joined.find(',');
+        const std::string_view word = trim(joined.substr(0, comma));
+        if (!word.empty())
+            words.emplace_back(word);
+        joined = comma == std::string_view::npos ? std::string_view{} : joined.substr(comma + 1);
+    }
+    return words;
+}
+
 std::filesystem::path share_dir() {
     const char* env = std::getenv("RTCHAT_SHARE_DIR");
     return env && *env ? std::filesystem::path(env) : std::filesystem::path(RTCHAT_DATADIR);

@@ -18,6 +18,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The words of a comma-separated list, spaces around them trimmed and
+/// empty ones dropped: how `list` keys are read (and RT's own lists).
+std::vector<std::string> split_list(std::string_view joined);
+
 /// Where a configuration is looked for when neither -c nor $RTCHAT_CONFIG names one.
 inline constexpr std::string_view system_config_path = "/etc/rtchat/rtchat.conf";
 

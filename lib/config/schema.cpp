@@ -209,6 +209,10 @@ constexpr std::array keys{
     KeySpec{"rt.NAME", "fallback_address", Kind::text, "",
             "Address that opens a new ticket in fallback_queue, for backend = mail; empty: "
             "queue_address."},
+    KeySpec{"rt.NAME", "mail_confirm_timeout", Kind::duration, "15m",
+            "For backend = mail with a url: how long a mailed transcript may take to show up "
+            "in RT before it counts as refused.",
+            1, 7 * 24 * 3600},
     KeySpec{"rt.NAME", "spool_dir", Kind::path, "${state_dir}/spool",
             "Folder receiving transcripts for backend = spool."},
 

@@ -60,10 +60,25 @@ Outcome deliver(Client& client, const System& system, const transcript::Options&
                                        *found, *own_ticket);
             return out;
         }
+        if (job.delivery.mailed_at) {
+            // A mail server took it; RT files it (or refuses it) later, on
+            // its own. Wait for it rather than mail it twice.
+            const int64_t waited_s = (now_ms - *job.delivery.mailed_at) / 1000;
+            if (waited_s < system.mail_confirm_timeout.count())
+                throw Failure(FailureKind::transient,
+                              fmt::format("mailed {}s ago; not filed in RT yet", waited_s));
+            throw Failure(FailureKind::permanent,
+                          fmt::format("mailed {}s ago, but RT has not filed it: RT may have "
+                                      "refused it (see RT's log, or bounces to the From: address)",
+                                      waited_s));
+        }
     }
+    // Mail with an API to look through is confirmed later; without one,
+    // the mail server's yes is all there is.
+    const bool confirm_later = system.backend == Backend::mail && client.can_look();
     if (!own_ticket) {
         const int64_t created = client.create_ticket(system.queue, doc, true);
-        return {created ? std::optional<int64_t>(created) : std::nullopt, "", false};
+        return {created ? std::optional<int64_t>(created) : std::nullopt, "", false, confirm_later};
     }
     std::string flag;
     if (client.can_look()) {
@@ -72,11 +87,11 @@ Outcome deliver(Client& client, const System& system, const transcript::Options&
     }
     if (flag.empty()) {
         client.add_to_ticket(*own_ticket, doc, system.action);
-        return {own_ticket, "", false};
+        return {own_ticket, "", false, confirm_later};
     }
     doc = render(job, options, now_ms, flag);
     const int64_t created = client.create_ticket(system.fallback_queue, doc, false);
-    return {created ? std::optional<int64_t>(created) : std::nullopt, flag, false};
+    return {created ? std::optional<int64_t>(created) : std::nullopt, flag, false, confirm_later};
 }
 
 } // namespace rtchat::rt

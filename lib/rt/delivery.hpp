@@ -24,6 +24,8 @@ struct Outcome {
     std::optional<int64_t> ticket; ///< where it landed, when RT says (mail does not)
     std::string flag;              ///< why not in the chat's own ticket; empty if it is
     bool found_from_earlier_try = false;
+    /// Handed to a mail server: to be confirmed by looking in RT later.
+    bool mailed_unconfirmed = false;
 };
 
 /// Throws rt::Failure.

@@ -25,25 +25,6 @@ std::map<std::string, std::string> fields_of(const std::string& text) {
     return fields;
 }
 
-std::vector<std::string> split_commas(const std::string& list) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= list.size()) {
-        size_t comma = list.find(',', start);
-        std::string word = list.substr(start, comma == std::string::npos ? comma : comma - start);
-        while (!word.empty() && word.front() == ' ')
-            word.erase(0, 1);
-        while (!word.empty() && word.back() == ' ')
-            word.pop_back();
-        if (!word.empty())
-            out.push_back(word);
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
-    }
-    return out;
-}
-
 class Rest1Client : public Client {
 public:
     Rest1Client(const System& system, Session& session)
@@ -66,7 +47,7 @@ public:
         t.queue = fields["Queue"];
         t.status = fields["Status"];
         t.subject = fields["Subject"];
-        t.requestors = split_commas(fields["Requestors"]);
+        t.requestors = config::split_list(fields["Requestors"]);
         if (t.status == "deleted")
             return {std::nullopt, fmt::format("ticket {} is deleted", id)};
         return {t, ""};

@@ -15,21 +15,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-std::vector<std::string> split_list(const std::string& joined) {
-    std::vector<std::string> words;
-    size_t start = 0;
-    while (start < joined.size()) {
-        size_t comma = joined.find(',', start);
-        std::string word = joined.substr(start, comma == std::string::npos ? comma : comma - start);
-        if (!word.empty())
-            words.push_back(word);
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
-    }
-    return words;
-}
-
 class Section {
 public:
     Section(const config::Config& config, std::string name)
@@ -91,10 +76,11 @@ System load_one(const config::Config& config, const std::string& name) {
         sys.url.pop_back();
     sys.ca_file = s.get("ca_file");
     sys.timeout = s.duration("timeout");
+    sys.mail_confirm_timeout = s.duration("mail_confirm_timeout");
     sys.action = s.get("action") == "correspond" ? Action::correspond : Action::comment;
     sys.queue = s.require("queue", "to the queue of new tickets");
     sys.fallback_queue = s.get("fallback_queue").empty() ? sys.queue : s.get("fallback_queue");
-    sys.allowed_queues = split_list(s.get("allowed_queues"));
+    sys.allowed_queues = config::split_list(s.get("allowed_queues"));
     sys.rtname = s.get("rtname");
     sys.smtp_url = s.get("smtp_url");
     sys.comment_address = s.get("comment_address");

@@ -26,6 +26,7 @@ struct System {
     std::string principal;
     std::string ca_file;
     std::chrono::seconds timeout{30};
+    std::chrono::seconds mail_confirm_timeout{900};
     Action action = Action::comment;
     std::string queue;
     std::string fallback_queue;

@@ -7,7 +7,7 @@ namespace rtchat::store {
 namespace {
 
 // Append only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 4> steps{
+constexpr std::array<const char*, 5> steps{
     // 1: chats, their messages and guest links, and the state history.
     R"sql(
 CREATE TABLE chats (
@@ -82,6 +82,11 @@ CREATE INDEX outbox_by_state ON outbox(state, next_try);
     R"sql(
 ALTER TABLE outbox ADD COLUMN rt_ticket INTEGER;
 ALTER TABLE outbox ADD COLUMN flag TEXT NOT NULL DEFAULT '';
+)sql",
+    // 5: when a transcript was handed to a mail server, which does not say
+    // whether RT filed it.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN mailed_at INTEGER;
 )sql",
 };
 

@@ -376,7 +376,7 @@ namespace {
 
 constexpr const char* delivery_columns =
     "SELECT chat_id, target, state, attempts, next_try, marker, last_error, rt_ticket, flag, "
-    "delivered_at FROM outbox ";
+    "delivered_at, mailed_at FROM outbox ";
 
 std::vector<Delivery> read_deliveries(Statement& st) {
     std::vector<Delivery> out;
@@ -394,6 +394,8 @@ std::vector<Delivery> read_deliveries(Statement& st) {
         d.flag = st.column_text(8);
         if (!st.column_is_null(9))
             d.delivered_at = st.column_int(9);
+        if (!st.column_is_null(10))
+            d.mailed_at = st.column_int(10);
         out.push_back(std::move(d));
     }
     return out;
@@ -457,6 +459,15 @@ void Store::delivery_succeeded(int64_t chat_id, std::optional<int64_t> rt_ticket
     st.bind(1, clock_()).bind(2, rt_ticket).bind(3, flag).bind(4, chat_id).run();
     transition_locked(get_chat(chat_id), ChatState::delivered, "chat2rt");
     tx.commit();
+}
+
+void Store::delivery_mailed(int64_t chat_id, int64_t next_try) {
+    Statement(db_, "UPDATE outbox SET mailed_at = coalesce(mailed_at, ?), next_try = ?, "
+                   "last_error = 'mailed; waiting to see it filed in RT' WHERE chat_id = ?")
+        .bind(1, clock_())
+        .bind(2, next_try)
+        .bind(3, chat_id)
+        .run();
 }
 
 void Store::delivery_deferred(int64_t chat_id, std::string_view error, int64_t next_try) {

@@ -87,6 +87,7 @@ struct Delivery {
     std::optional<int64_t> rt_ticket; ///< the ticket it landed in, once delivered
     std::string flag; ///< why it landed elsewhere than the chat's ticket; empty if it did not
     std::optional<int64_t> delivered_at;
+    std::optional<int64_t> mailed_at; ///< handed to a mail server, not yet seen in RT
 };
 
 struct Stats {
@@ -163,6 +164,9 @@ public:
     /// says why it went to `rt_ticket` rather than the chat's own ticket.
     void delivery_succeeded(int64_t chat_id, std::optional<int64_t> rt_ticket = {},
                             std::string_view flag = {});
+    /// Handed to a mail server (which does not say whether RT filed it):
+    /// looked for in RT at `next_try`, never sent again by itself.
+    void delivery_mailed(int64_t chat_id, int64_t next_try);
     /// A transient failure: try again at `next_try`.
     void delivery_deferred(int64_t chat_id, std::string_view error, int64_t next_try);
     /// A permanent failure: the chat becomes failed, shown loudly, kept.

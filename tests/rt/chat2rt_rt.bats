@@ -284,8 +284,17 @@ CONF
     stranger=$(closed_chat "Mallory" mallory@example.org "$ticket")
     run "$CHAT2RT" --once
     assert_success
+    assert_output --partial "event=transcript_mailed chat=$id"
+    # The mail server's yes is not RT's: delivered once seen in the ticket.
+    [ "$(outbox state "$id")" = pending ]
+    sqlite3 "$STATE/rtchat.db" "UPDATE outbox SET next_try = 0"
+    run "$CHAT2RT" --once
+    assert_success
+    assert_output --partial "event=transcript_delivered chat=$id target=rt:mail5 ticket=$ticket found_from_earlier_try=yes"
+    [ "$(outbox state "$stranger")" = delivered ]
     run history5 "$ticket"
     assert_line "Comment rtchat-bridge@example.org"
+    [ "$(history5 "$ticket" | grep -c '^Comment ')" = 1 ]
     run contents5 "$ticket"
     assert_line --partial "Printer fixed; ünïcödé intact."
     assert_line --partial "> ["
@@ -298,6 +307,31 @@ CONF
         contents5 "$t" | grep -q "$marker" && found=$((found + 1))
     done
     [ "$found" = 1 ]
+}
+
+@test "mail that RT never files (here: it went to another RT) fails loudly after mail_confirm_timeout" {
+    rt_system mail5 <<CONF
+backend = mail
+url = $RT5_URL
+auth = basic
+user = $RT_BOT_USER
+password_file = $STATE/bot.password
+rtname = $RT5_NAME
+smtp_url = $SMTP_URL
+comment_address = chat-comment@$RT5_NAME
+queue_address = rt@$RT4_NAME
+mail_confirm_timeout = 1s
+CONF
+    id=$(closed_chat "Ann" ann@example.org)
+    run "$CHAT2RT" --once
+    assert_success
+    assert_output --partial "event=transcript_mailed chat=$id"
+    sleep 1.1
+    sqlite3 "$STATE/rtchat.db" "UPDATE outbox SET next_try = 0"
+    run "$CHAT2RT" --once
+    assert_failure 1
+    assert_output --partial "event=transcript_failed chat=$id"
+    assert_output --partial "RT has not filed it"
 }
 
 @test "mail: SMTP down waits; RT refusing the message (unknown ticket, no checks) fails for good" {

@@ -105,6 +105,11 @@ TEST(Config, ErrorsNameFileLineAndKey) {
 TEST(Config, ListsJoinTheirWords) {
     Config c = Config::parse("[web]\ntrusted_proxies = 127.0.0.1, ::1,10.0.0.5\n", "t");
     EXPECT_EQ(c.get("web", "trusted_proxies"), "127.0.0.1,::1,10.0.0.5");
+    EXPECT_EQ(split_list(c.get("web", "trusted_proxies")),
+              (std::vector<std::string>{"127.0.0.1", "::1", "10.0.0.5"}));
+    EXPECT_EQ(split_list(" a@x.org,  b@y.org ,,"),
+              (std::vector<std::string>{"a@x.org", "b@y.org"}));
+    EXPECT_TRUE(split_list("").empty());
 }
 
 TEST(Config, MissingFileIsAClearError) {
