@@ -15,6 +15,15 @@ std::string lower(std::string s) {
     return s;
 }
 
+bool is_loopback(const std::string& url) {
+    const std::string_view rest = std::string_view(url).substr(url.find("://") + 3);
+    for (std::string_view host : {"localhost", "127.", "[::1]"})
+        if (rest.starts_with(host) && (host.back() == '.' || rest.size() == host.size() ||
+                                       rest[host.size()] == ':' || rest[host.size()] == '/'))
+            return true;
+    return false;
+}
+
 class Section {
 public:
     Section(const config::Config& config, std::string name)
@@ -123,6 +132,9 @@ System load_one(const config::Config& config, const std::string& name) {
             sys.password = s.secret("password_file", "for auth = basic");
             break;
         }
+        // A password or token in clear text may cross this machine only.
+        if (sys.auth != Auth::negotiate && sys.url.starts_with("http://") && !is_loopback(sys.url))
+            s.fail("url", "would send RT's password or token unencrypted; use https://");
     }
     return sys;
 }

@@ -411,3 +411,15 @@ CONF
     run "$CHAT2RT" --once
     assert_failure 2
 }
+
+@test "a password or token is never sent unencrypted off this machine" {
+    rt_system remote <<CONF
+backend = rest2
+url = http://rt.example.org
+auth = token
+token_file = $STATE/rt5.token
+CONF
+    run "$CHAT2RT" --check-config
+    assert_failure 2
+    assert_output --partial "[rt.remote] url: would send RT's password or token unencrypted; use https://"
+}
