@@ -102,13 +102,14 @@ MHD_Result handle(void*, MHD_Connection* conn, const char* url, const char* meth
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: bare_sse PORT\n");
+    if (argc != 2 && argc != 3) {
+        std::fprintf(stderr, "usage: bare_sse PORT [CONNECTION_MEMORY]\n");
         return 2;
     }
+    const size_t pool = argc == 3 ? std::strtoul(argv[2], nullptr, 10) : 8192;
     MHD_Daemon* d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, static_cast<uint16_t>(std::atoi(argv[1])),
-        nullptr, nullptr, &handle, nullptr, MHD_OPTION_CONNECTION_MEMORY_LIMIT, size_t{8192},
+        nullptr, nullptr, &handle, nullptr, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
         MHD_OPTION_CONNECTION_LIMIT, 20000U, MHD_OPTION_CONNECTION_TIMEOUT, 60U,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096U, MHD_OPTION_END);
     if (!d)

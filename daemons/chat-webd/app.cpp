@@ -22,6 +22,7 @@ constexpr const char* content_security_policy =
 web::ServerOptions server_options(const config::Config& cfg) {
     web::ServerOptions o;
     o.listen = cfg.get("web", "listen");
+    o.connection_memory = static_cast<size_t>(cfg.get_int("web", "connection_memory"));
     o.default_headers = {{"Content-Security-Policy", content_security_policy},
                          {"X-Content-Type-Options", "nosniff"},
                          {"X-Frame-Options", "DENY"},
