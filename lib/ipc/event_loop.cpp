@@ -3,6 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <system_error>
 #include <unistd.h>
@@ -20,12 +21,38 @@ EventLoop::EventLoop()
     : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
     if (epoll_fd_ < 0)
         throw_errno("epoll_create1");
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0)
+        throw_errno("eventfd");
+    add(wake_fd_, EPOLLIN, [this](uint32_t) {
+        uint64_t count;
+        while (read(wake_fd_, &count, sizeof count) > 0) {
+        }
+        std::vector<std::function<void()>> work;
+        {
+            std::lock_guard lock(posted_mutex_);
+            work.swap(posted_);
+        }
+        for (auto& fn : work)
+            fn();
+    });
+}
+
+void EventLoop::post(std::function<void()> fn) {
+    {
+        std::lock_guard lock(posted_mutex_);
+        posted_.push_back(std::move(fn));
+    }
+    const uint64_t one = 1;
+    // A full counter still wakes the loop; nothing is lost.
+    [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
 }
 
 EventLoop::~EventLoop() {
     for (auto& [reg, entry] : entries_)
         if (entry->owned_fd >= 0)
             close(entry->owned_fd);
+    close(wake_fd_);
     close(epoll_fd_);
 }
 

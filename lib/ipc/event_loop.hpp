@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +36,10 @@ public:
     /// and deferred work run from the loop.
     void add_prepare(std::function<int()> hook) { prepare_.push_back(std::move(hook)); }
 
+    /// Runs `fn` on the loop's thread, soon; callable from any thread (how
+    /// a worker thread hands its result back).
+    void post(std::function<void()> fn);
+
     /// Runs until stop() is called from a handler.
     void run();
     void stop() { running_ = false; }
@@ -50,6 +55,9 @@ private:
     Registration next_ = 1;
     std::unordered_map<Registration, std::shared_ptr<Entry>> entries_;
     std::vector<std::function<int()>> prepare_;
+    int wake_fd_ = -1;
+    std::mutex posted_mutex_;
+    std::vector<std::function<void()>> posted_;
 };
 
 } // namespace rtchat::ipc
