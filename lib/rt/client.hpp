@@ -15,13 +15,19 @@
 
 namespace rtchat::rt {
 
+/// An RT user as a ticket names them.
+struct Person {
+    std::string name;  ///< RT's user name: a site login, or the address for users RT made from mail
+    std::string email; ///< may be empty
+    std::string real_name; ///< may be empty
+};
+
 struct Ticket {
     int64_t id = 0;
     std::string queue;
     std::string status;
     std::string subject;
-    /// User names and email addresses of the requestors.
-    std::vector<std::string> requestors;
+    std::vector<Person> requestors;
 };
 
 /// A ticket, or why there is none to deliver to.
@@ -50,6 +56,9 @@ public:
     /// TicketLookup with why_not, not a Failure.
     virtual TicketLookup ticket(int64_t id) = 0;
     virtual void add_to_ticket(int64_t id, const Document& doc, Action action) = 0;
+    /// A plain message to the requestors of a ticket, through RT (recorded
+    /// as correspondence, mailed the usual way).
+    virtual void correspond(int64_t id, const std::string& subject, const std::string& text) = 0;
     /// Returns the new ticket's number; 0 when the way in does not tell it
     /// (mail). A flagged transcript's ticket is opened without requestor.
     virtual int64_t create_ticket(const std::string& queue, const Document& doc,

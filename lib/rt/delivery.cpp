@@ -39,9 +39,10 @@ std::string ticket_mismatch(const System& system, const store::Chat& chat, const
     if (!system.queue_allowed(ticket.queue))
         return fmt::format("ticket {} is in queue {}, which may not receive transcripts", ticket.id,
                            ticket.queue);
-    for (const std::string& requestor : ticket.requestors)
-        if (same_person(requestor, chat.user_email) || same_person(requestor, chat.user_name))
-            return {};
+    for (const Person& requestor : ticket.requestors)
+        for (const std::string& known : {requestor.name, requestor.email})
+            if (same_person(known, chat.user_email) || same_person(known, chat.user_name))
+                return {};
     return fmt::format("{} is not among the requestors of ticket {}",
                        chat.user_email.empty() ? chat.user_name : chat.user_email, ticket.id);
 }

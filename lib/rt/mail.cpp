@@ -49,6 +49,15 @@ public:
              subject, doc);
     }
 
+    void correspond(int64_t id, const std::string& subject, const std::string& text) override {
+        const std::string message = "From: " + system_.from + "\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                                    "Content-Type: text/plain; charset=utf-8\r\n"
+                                    "Content-Transfer-Encoding: 8bit\r\n\r\n" +
+                                    crlf(text);
+        send_message(system_.correspond_address,
+                     fmt::format("[{} #{}] {}", system_.rtname, id, subject), message);
+    }
+
     int64_t create_ticket(const std::string&, const Document& doc, bool with_requestor) override {
         // The queue's own address opens the ticket (a flagged transcript's
         // is the fallback address); RT takes the sender (From:) as its
@@ -67,8 +76,23 @@ public:
     bool can_look() const override { return api_ != nullptr; }
 
 private:
+    static std::string crlf(const std::string& text) {
+        std::string out;
+        for (char c : text) {
+            if (c == '\n')
+                out += '\r';
+            out += c;
+        }
+        return out;
+    }
+
     void send(const std::string& to, const std::string& subject, const Document& doc) {
-        const std::string message = addressed_message(doc.message, to, subject);
+        send_message(to, subject, doc.message);
+    }
+
+    void send_message(const std::string& to, const std::string& subject,
+                      const std::string& unaddressed) {
+        const std::string message = addressed_message(unaddressed, to, subject);
         CURL* curl = curl_easy_init();
         if (!curl)
             throw std::bad_alloc();

@@ -47,7 +47,8 @@ public:
         t.queue = fields["Queue"];
         t.status = fields["Status"];
         t.subject = fields["Subject"];
-        t.requestors = config::split_list(fields["Requestors"]);
+        for (const std::string& address : config::split_list(fields["Requestors"]))
+            t.requestors.push_back(person(address));
         if (t.status == "deleted")
             return {std::nullopt, fmt::format("ticket {} is deleted", id)};
         return {t, ""};
@@ -70,6 +71,20 @@ public:
         const Rest1Answer a = answer(r, what, true);
         // "# Comments added", "# Correspondence added" or "# Message recorded";
         // anything else is RT explaining why not.
+        if (a.text.find(" added") == std::string::npos &&
+            a.text.find("Message recorded") == std::string::npos)
+            throw Failure(FailureKind::permanent,
+                          fmt::format("{}: RT refused it: {}", what, first_line(a.text)));
+    }
+
+    void correspond(int64_t id, const std::string& subject, const std::string& text) override {
+        std::string content = fmt::format("id: {}\nAction: correspond\n", id) +
+                              rest1_field("Subject", subject) + rest1_field("Text", text);
+        std::vector<FormPart> parts{{"content", content, "", ""}};
+        add_credentials(parts);
+        const std::string what = fmt::format("writing to the requestors of ticket {}", id);
+        Response r = http_.post_multipart(fmt::format("{}/ticket/{}/comment", api_, id), parts);
+        const Rest1Answer a = answer(r, what, true);
         if (a.text.find(" added") == std::string::npos &&
             a.text.find("Message recorded") == std::string::npos)
             throw Failure(FailureKind::permanent,
@@ -120,6 +135,22 @@ public:
     }
 
 private:
+    // REST 1.0 lists requestors by address; their user record has the rest.
+    Person person(const std::string& address) {
+        Person p{address, address.find('@') == std::string::npos ? "" : address, ""};
+        const Rest1Answer a =
+            get(fmt::format("{}/user/{}", api_, http_.escape(address)), "reading a requestor");
+        if (a.text.starts_with("# "))
+            return p;
+        auto fields = fields_of(a.text);
+        if (!fields["Name"].empty())
+            p.name = fields["Name"];
+        if (!fields["EmailAddress"].empty())
+            p.email = fields["EmailAddress"];
+        p.real_name = fields["RealName"];
+        return p;
+    }
+
     static std::string first_line(const std::string& text) {
         std::string line = text.substr(0, text.find('\n'));
         return line.size() > 200 ? line.substr(0, 200) + "..." : line;

@@ -41,12 +41,8 @@ public:
         if (t.contains("Queue") && t["Queue"].is_object())
             ticket.queue = queue_name(t["Queue"].value("id", ""));
         if (t.contains("Requestor") && t["Requestor"].is_array())
-            for (const json& who : t["Requestor"]) {
-                const std::string name = who.value("id", "");
-                ticket.requestors.push_back(name);
-                if (name.find('@') == std::string::npos)
-                    ticket.requestors.push_back(email_of(name));
-            }
+            for (const json& who : t["Requestor"])
+                ticket.requestors.push_back(person(who.value("id", "")));
         return {ticket, ""};
     }
 
@@ -55,6 +51,12 @@ public:
         const std::string verb = action == Action::comment ? "comment" : "correspond";
         Response r = post(fmt::format("{}/ticket/{}/{}", api_, id, verb), body.dump());
         check_status(r, fmt::format("adding the transcript to ticket {}", id), true);
+    }
+
+    void correspond(int64_t id, const std::string& subject, const std::string& text) override {
+        const json body{{"Subject", subject}, {"Content", text}, {"ContentType", "text/plain"}};
+        Response r = post(fmt::format("{}/ticket/{}/correspond", api_, id), body.dump());
+        check_status(r, fmt::format("writing to the requestors of ticket {}", id), true);
     }
 
     int64_t create_ticket(const std::string& queue, const Document& doc,
@@ -169,11 +171,19 @@ private:
         return queue_names_[id] = parse(r, "reading queue").value("Name", "");
     }
 
-    std::string email_of(const std::string& user) {
+    Person person(const std::string& user) {
+        Person p{user, user.find('@') == std::string::npos ? "" : user, ""};
         Response r = get(fmt::format("{}/user/{}", api_, http_.escape(user)));
         if (r.status != 200)
-            return {};
-        return parse(r, "reading user").value("EmailAddress", "");
+            return p; // the name alone still identifies them
+        const json u = parse(r, "reading user");
+        auto text = [&](const char* key) {
+            return u.contains(key) && u[key].is_string() ? u[key].get<std::string>() : "";
+        };
+        if (!text("EmailAddress").empty())
+            p.email = text("EmailAddress");
+        p.real_name = text("RealName");
+        return p;
     }
 
     bool holds_marker(int64_t ticket, const std::string& marker) {
