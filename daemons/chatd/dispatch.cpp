@@ -82,8 +82,35 @@ void refuse_oversized(Server& server, Client& client, size_t bytes) {
                                                server.config().get("chatd", "max_request_bytes"))));
 }
 
+// The reply line for an exception a handler threw.
+std::string error_reply(const proto::json& id, const std::string& op, const Client& client) {
+    try {
+        throw;
+    } catch (const proto::ProtocolError& e) {
+        log::info("request_refused", {{"client", client.id},
+                                      {"uid", client.peer.uid},
+                                      {"op", op.empty() ? "-" : op},
+                                      {"code", proto::to_string(e.code())}});
+        return proto::reply_error(id, e.code(), e.what());
+    } catch (const store::NotFound& e) {
+        return proto::reply_error(id, ErrorCode::not_found, e.what());
+    } catch (const store::InvalidState& e) {
+        return proto::reply_error(id, ErrorCode::invalid_state, e.what());
+    } catch (const store::DbError& e) {
+        const bool busy = (e.code() & 0xff) == SQLITE_BUSY || (e.code() & 0xff) == SQLITE_LOCKED;
+        log::error("store_error", {{"op", op}, {"error", e.what()}});
+        return proto::reply_error(id, busy ? ErrorCode::unavailable : ErrorCode::internal,
+                                  busy ? "the store is busy; try again"
+                                       : "chatd could not use its store; see its log");
+    } catch (const std::exception& e) {
+        log::error("request_failed", {{"op", op}, {"error", e.what()}});
+        return proto::reply_error(id, ErrorCode::internal, "internal error in chatd; see its log");
+    }
+}
+
 // Every path through here sends exactly one reply: the handler's result, or
-// an error made from whatever it threw.
+// an error made from whatever it threw; or, for a deferred request, the one
+// reply_later() sends.
 void dispatch(Server& server, Client& client, const std::string& line) {
     proto::json id = nullptr;
     std::string op;
@@ -113,32 +140,29 @@ void dispatch(Server& server, Client& client, const std::string& line) {
             throw proto::ProtocolError(ErrorCode::not_authorised,
                                        fmt::format("not authorised: '{}' is not for {}", op,
                                                    client.co ? "COs" : "the web service"));
-        Call call{server, client, request.body, as_co.empty() ? client.name : as_co};
+        Call call{server, client, request.body, as_co.empty() ? client.name : as_co, id};
         proto::json result = found->handler(call);
-        server.send_to(client, proto::reply_ok(id, std::move(result)));
+        if (!call.deferred)
+            server.send_to(client, proto::reply_ok(id, std::move(result)));
         log::debug("request", {{"client", client.id}, {"op", op}});
-        return;
-    } catch (const proto::ProtocolError& e) {
-        log::info("request_refused", {{"client", client.id},
-                                      {"uid", client.peer.uid},
-                                      {"op", op.empty() ? "-" : op},
-                                      {"code", proto::to_string(e.code())}});
-        server.send_to(client, proto::reply_error(id, e.code(), e.what()));
-    } catch (const store::NotFound& e) {
-        server.send_to(client, proto::reply_error(id, ErrorCode::not_found, e.what()));
-    } catch (const store::InvalidState& e) {
-        server.send_to(client, proto::reply_error(id, ErrorCode::invalid_state, e.what()));
-    } catch (const store::DbError& e) {
-        const bool busy = (e.code() & 0xff) == SQLITE_BUSY || (e.code() & 0xff) == SQLITE_LOCKED;
-        log::error("store_error", {{"op", op}, {"error", e.what()}});
-        server.send_to(client,
-                       proto::reply_error(id, busy ? ErrorCode::unavailable : ErrorCode::internal,
-                                          busy ? "the store is busy; try again"
-                                               : "chatd could not use its store; see its log"));
-    } catch (const std::exception& e) {
-        log::error("request_failed", {{"op", op}, {"error", e.what()}});
-        server.send_to(client, proto::reply_error(id, ErrorCode::internal,
-                                                  "internal error in chatd; see its log"));
+    } catch (...) {
+        server.send_to(client, error_reply(id, op, client));
+    }
+}
+
+void reply_later(Server& server, const Later& later, const std::function<proto::json()>& make) {
+    Client* client = server.find_client(later.client);
+    std::string line;
+    try {
+        line = proto::reply_ok(later.id, make());
+    } catch (...) {
+        if (!client)
+            return;
+        line = error_reply(later.id, "", *client);
+    }
+    if (client) {
+        server.send_to(*client, line);
+        server.settle();
     }
 }
 

@@ -4,7 +4,16 @@
 #include "proto/protocol.hpp"
 #include "server.hpp"
 
+#include <functional>
+
 namespace rtchat::chatd {
+
+/// Where a reply goes that is sent after the handler returned (once RT
+/// answered): dropped if the client has left by then.
+struct Later {
+    uint64_t client = 0;
+    proto::json id;
+};
 
 struct Call {
     Server& server;
@@ -13,7 +22,20 @@ struct Call {
     /// Who acts: the peer's login for a CO's own connection, or the CO that
     /// chat-webd signed in (through Apache) and chatd checked.
     std::string actor;
+    proto::json request_id = nullptr;
+    bool deferred = false;
+
+    /// The handler answers later, through reply_later(); what it returns now
+    /// is ignored.
+    Later defer() {
+        deferred = true;
+        return Later{client.id, request_id};
+    }
 };
+
+/// Sends the result of `make` to a deferred request's client, or the error
+/// it threw (as dispatch() would have).
+void reply_later(Server& server, const Later& later, const std::function<proto::json()>& make);
 
 using Handler = proto::json (*)(Call&);
 

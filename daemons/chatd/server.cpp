@@ -18,7 +18,10 @@ namespace rtchat::chatd {
 Server::Server(const config::Config& config, store::Store& store, ipc::EventLoop& loop)
     : config_(std::make_unique<config::Config>(config))
     , store_(store)
-    , loop_(loop) {}
+    , loop_(loop)
+    , rt_(loop) {
+    rt_.configure(config);
+}
 
 Server::~Server() {
     shutdown();
@@ -58,6 +61,7 @@ void Server::reload(const config::Config& config) {
             config.get(spec.section, spec.key) != config_->get(spec.section, spec.key))
             log::warning("config_needs_restart", {{"section", spec.section}, {"key", spec.key}});
     config_ = std::make_unique<config::Config>(config);
+    rt_.configure(*config_);
     log::info("config_reloaded", {{"source", config_->source()}});
 }
 
@@ -145,6 +149,11 @@ void Server::on_client(uint64_t id, uint32_t events) {
 
     dirty_.insert(id);
     settle();
+}
+
+Client* Server::find_client(uint64_t id) {
+    auto it = clients_.find(id);
+    return it == clients_.end() || to_drop_.contains(id) ? nullptr : &it->second;
 }
 
 void Server::settle() {

@@ -6,6 +6,7 @@
 #include "config/config.hpp"
 #include "ipc/connection.hpp"
 #include "ipc/event_loop.hpp"
+#include "rt_access.hpp"
 #include "store/store.hpp"
 
 #include <chrono>
@@ -64,8 +65,15 @@ public:
     /// chat-webd says a CO has the web console open (or no longer has).
     void set_console_open(const std::string& co, bool open);
 
+    /// The client with this id, if it is still connected.
+    Client* find_client(uint64_t id);
+    /// Re-arms EPOLLOUT for clients whose output changed; drops the dead.
+    /// Called after each batch of requests, and after a deferred reply.
+    void settle();
+
     const config::Config& config() const { return *config_; }
     store::Store& store() { return store_; }
+    RtAccess& rt() { return rt_; }
     size_t client_count() const { return clients_.size(); }
     std::chrono::steady_clock::time_point started() const { return started_; }
 
@@ -73,8 +81,6 @@ private:
     void on_accept();
     void on_client(uint64_t id, uint32_t events);
     void drop(uint64_t id, std::string_view reason);
-    /// Re-arms EPOLLOUT for clients whose output changed; drops the dead.
-    void settle();
 
     std::unique_ptr<config::Config> config_;
     store::Store& store_;
@@ -91,6 +97,7 @@ private:
     std::map<int64_t, bool> co_online_sent_;
     std::set<std::string> console_cos_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    RtAccess rt_; ///< declared last, so destroyed first: its thread stops before the rest goes
 };
 
 /// Handles one request line from `client`; sends exactly one reply.

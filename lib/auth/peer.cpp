@@ -55,6 +55,7 @@ namespace {
 struct Account {
     uid_t uid;
     gid_t gid;
+    std::string gecos;
 };
 
 std::optional<Account> account(const std::string& name) {
@@ -64,10 +65,17 @@ std::optional<Account> account(const std::string& name) {
     if (name.empty() || getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 ||
         !found)
         return std::nullopt;
-    return Account{found->pw_uid, found->pw_gid};
+    return Account{found->pw_uid, found->pw_gid, found->pw_gecos ? found->pw_gecos : ""};
 }
 
 } // namespace
+
+std::string display_name(const std::string& login) {
+    const auto a = account(login);
+    // GECOS: "Full Name,room,phone,...": the first field is the name.
+    const std::string full = a ? a->gecos.substr(0, a->gecos.find(',')) : "";
+    return full.empty() ? login : full;
+}
 
 bool group_exists(const std::string& name) {
     return group_id(name).has_value();

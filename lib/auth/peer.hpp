@@ -22,6 +22,10 @@ PeerCredentials peer_credentials(int fd);
 /// The login name of `uid`, or "uid:N" when it has none.
 std::string user_name(uid_t uid);
 
+/// The full name of login `name` from the user database (GECOS), or the
+/// login itself when there is none.
+std::string display_name(const std::string& login);
+
 /// The id of group `name`, if the system's group database has it.
 std::optional<gid_t> group_id(const std::string& name);
 

@@ -192,6 +192,10 @@ constexpr std::array keys{
             "What a transcript becomes on its ticket: comment (staff only) or correspond (also "
             "mailed to the requestors).",
             0, 0, "comment|correspond"},
+    KeySpec{"rt.NAME", "share_link", Kind::choice, "correspond",
+            "How the link of a chat started from a ticket reaches its requestor: correspond (a "
+            "reply on the ticket, which RT records and mails) or none (the CO passes it on).",
+            0, 0, "correspond|none"},
     KeySpec{"rt.NAME", "queue", Kind::text, "General",
             "Queue of the new ticket made for a chat bound to none."},
     KeySpec{"rt.NAME", "fallback_queue", Kind::text, "",

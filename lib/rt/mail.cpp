@@ -50,7 +50,8 @@ public:
     }
 
     void correspond(int64_t id, const std::string& subject, const std::string& text) override {
-        const std::string message = "From: " + system_.from + "\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        const std::string message = "From: " + system_.from +
+                                    "\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
                                     "Content-Type: text/plain; charset=utf-8\r\n"
                                     "Content-Transfer-Encoding: 8bit\r\n\r\n" +
                                     crlf(text);

@@ -13,6 +13,7 @@ namespace rtchat::rt {
 enum class Backend { spool, mail, rest1, rest2 };
 enum class Auth { negotiate, token, basic };
 enum class Action { comment, correspond };
+enum class ShareLink { correspond, none };
 
 struct System {
     std::string name;
@@ -28,6 +29,7 @@ struct System {
     std::chrono::seconds timeout{30};
     std::chrono::seconds mail_confirm_timeout{900};
     Action action = Action::comment;
+    ShareLink share_link = ShareLink::correspond;
     std::string queue;
     std::string fallback_queue;
     std::vector<std::string> allowed_queues; ///< empty: any

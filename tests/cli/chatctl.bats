@@ -9,7 +9,7 @@ teardown() { teardown_chatd; }
 @test "start prints the chat id and a guest link" {
     run "$CHATCTL" start --user alice --email alice@example.org --rt 12345
     assert_success
-    assert_line --index 0 "Chat 1 started for alice (RT #12345)."
+    assert_line --index 0 "Chat 1 started for alice <alice@example.org> (RT #12345)."
     assert_line --index 1 --regexp '^Guest link, valid until 20[0-9-]+ [0-9:]+ '
     assert_line --index 2 --regexp '^  https://chat\.example\.org/c/[A-Za-z0-9_-]{43}$'
 }
@@ -85,7 +85,7 @@ teardown() { teardown_chatd; }
     assert_failure 2
     run "$CHATCTL" start
     assert_failure 2
-    assert_output --partial "--user is required"
+    assert_output --partial "--user (or --rt with a ticket) is required"
     run "$CHATCTL" show abc
     assert_failure 2
     run "$CHATCTL" frobnicate

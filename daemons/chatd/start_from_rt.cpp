@@ -1,0 +1,193 @@
+#include "start_from_rt.hpp"
+
+#include "auth/peer.hpp"
+#include "guest_link.hpp"
+#include "log/log.hpp"
+#include "proto/chat_json.hpp"
+#include "timefmt/local_time.hpp"
+#include "validate.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <kainjow/mustache.hpp>
+#include <sstream>
+
+namespace rtchat::chatd {
+namespace {
+
+using proto::ErrorCode;
+using proto::ProtocolError;
+
+bool same(const std::string& a, const std::string& b) {
+    return !a.empty() && a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+std::string describe(const rt::Person& p) {
+    const std::string name = p.real_name.empty() ? p.name : p.real_name;
+    return p.email.empty() || same(p.email, name) ? name : fmt::format("{} <{}>", name, p.email);
+}
+
+// A site login is an RT user name that is not an address; the chat then
+// carries it, so that the user finds the chat under /my/ once signed in.
+std::string chat_user_name(const rt::Person& p) {
+    if (p.name.find('@') == std::string::npos && !p.name.empty())
+        return p.name;
+    return p.real_name.empty() ? p.email : p.real_name;
+}
+
+std::string link_message(const config::Config& config, const rt::Ticket& ticket,
+                         const std::string& person, const std::string& co, const GuestLink& link) {
+    const auto path =
+        std::filesystem::path(config.get("web", "share_dir")) / "templates" / "link-message.txt";
+    std::ifstream in(path);
+    if (!in)
+        throw std::runtime_error("cannot read the link message template " + path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    kainjow::mustache::mustache tmpl(text.str());
+    if (!tmpl.is_valid())
+        throw std::runtime_error("the link message template does not parse: " +
+                                 tmpl.error_message());
+    tmpl.set_custom_escape([](const std::string& s) { return s; }); // plain text
+    kainjow::mustache::data d;
+    if (!person.empty())
+        d.set("name", person);
+    d.set("co", auth::display_name(co));
+    d.set("subject", ticket.subject);
+    d.set("ticket", std::to_string(ticket.id));
+    d.set("url", link.url);
+    d.set("expires", timefmt::local_time(link.expires_at, "%A %d %B, %H:%M %Z"));
+    return tmpl.render(d);
+}
+
+struct Request {
+    std::string user;
+    std::string email;
+    std::string co;
+    bool send = true;
+};
+
+} // namespace
+
+rt::Person choose_requestor(const rt::Ticket& ticket, const std::string& user,
+                            const std::string& email) {
+    std::string choices;
+    for (const rt::Person& p : ticket.requestors)
+        choices += (choices.empty() ? "" : ", ") + describe(p);
+    if (ticket.requestors.empty())
+        throw ProtocolError(ErrorCode::bad_request,
+                            fmt::format("ticket {} has no requestor to chat with", ticket.id));
+    if (!user.empty() || !email.empty()) {
+        for (const rt::Person& p : ticket.requestors)
+            if ((!email.empty() && (same(p.email, email) || same(p.name, email))) ||
+                (!user.empty() &&
+                 (same(p.name, user) || same(p.real_name, user) || same(p.email, user))))
+                return p;
+        throw ProtocolError(ErrorCode::bad_request,
+                            fmt::format("{} is not a requestor of ticket {}; its requestors: {}",
+                                        email.empty() ? user : email, ticket.id, choices));
+    }
+    if (ticket.requestors.size() > 1)
+        throw ProtocolError(ErrorCode::bad_request,
+                            fmt::format("ticket {} has {} requestors; choose one with --email: {}",
+                                        ticket.id, ticket.requestors.size(), choices));
+    return ticket.requestors.front();
+}
+
+void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
+    Server& server = call.server;
+    Request req{proto::optional_string(call.body, "user"),
+                checked_email(proto::optional_string(call.body, "email")), call.actor,
+                !(call.body.contains("send") && call.body["send"].is_boolean() &&
+                  !call.body["send"].get<bool>())};
+    const Later later = call.defer();
+    auto lookup = std::make_shared<rt::TicketLookup>();
+    server.rt().run(
+        system, [lookup, ticket_id](rt::Client& rt) { *lookup = rt.ticket(ticket_id); },
+        [&server, later, req, system, ticket_id, lookup](const std::string& error) {
+            // Stage 2, on the loop: check, pick the user, create the chat.
+            std::shared_ptr<proto::json> started;
+            std::shared_ptr<std::string> message;
+            try {
+                if (!error.empty())
+                    throw ProtocolError(ErrorCode::unavailable,
+                                        fmt::format("RT {} could not be asked about ticket {}: {}",
+                                                    system.name, ticket_id, error));
+                if (!lookup->ticket)
+                    throw ProtocolError(ErrorCode::not_found, lookup->why_not);
+                const rt::Ticket& t = *lookup->ticket;
+                if (!system.queue_allowed(t.queue))
+                    throw ProtocolError(
+                        ErrorCode::bad_request,
+                        fmt::format("ticket {} is in queue {}, which may not have chats "
+                                    "([rt.{}] allowed_queues)",
+                                    t.id, t.queue, system.name));
+                const rt::Person who = choose_requestor(t, req.user, req.email);
+                store::NewChat chat;
+                chat.user_name = checked_user_name(chat_user_name(who));
+                chat.user_email = who.email;
+                chat.rt_ticket = t.id;
+                chat.rt_system = system.name;
+                chat.created_by = req.co;
+                const GuestLink link = mint_guest_link(server.config(), server.store().now());
+                chat.link_hash = link.hash;
+                chat.link_expires_at = link.expires_at;
+                const store::Chat created = server.store().create_chat(chat);
+                server.publish_chat(created);
+                log::info("chat_started", {{"chat", created.id},
+                                           {"co", req.co},
+                                           {"rt_ticket", t.id},
+                                           {"rt_system", system.name},
+                                           {"from", "rt"}});
+                started =
+                    std::make_shared<proto::json>(proto::json{{"chat", proto::to_json(created)},
+                                                              {"link", link.to_json()},
+                                                              {"rt",
+                                                               {{"ticket", t.id},
+                                                                {"subject", t.subject},
+                                                                {"queue", t.queue},
+                                                                {"status", t.status},
+                                                                {"requestor", describe(who)}}},
+                                                              {"access", "guest link"}});
+                if (req.send && system.share_link != rt::ShareLink::none)
+                    message = std::make_shared<std::string>(
+                        link_message(server.config(), t, who.real_name, req.co, link));
+            } catch (...) {
+                const std::exception_ptr failure = std::current_exception();
+                reply_later(server, later,
+                            [&]() -> proto::json { std::rethrow_exception(failure); });
+                return;
+            }
+            if (!message) {
+                (*started)["shared"] = {{"how", "none"}};
+                reply_later(server, later, [&] { return *started; });
+                return;
+            }
+            // Stage 3: the link goes to the requestor through RT.
+            const std::string subject =
+                "Chat with IT support: " + (*started)["rt"].value("subject", std::string());
+            server.rt().run(
+                system,
+                [ticket_id, subject, message](rt::Client& rt) {
+                    rt.correspond(ticket_id, subject, *message);
+                },
+                [&server, later, started, ticket_id](const std::string& share_error) {
+                    proto::json shared{{"how", "correspond"}, {"ok", share_error.empty()}};
+                    if (!share_error.empty())
+                        shared["error"] = share_error;
+                    log::info("link_shared", {{"chat", (*started)["chat"].value("id", int64_t{0})},
+                                              {"rt_ticket", ticket_id},
+                                              {"ok", share_error.empty() ? "yes" : "no"}});
+                    (*started)["shared"] = std::move(shared);
+                    reply_later(server, later, [&] { return *started; });
+                });
+        });
+}
+
+} // namespace rtchat::chatd

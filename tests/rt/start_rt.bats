@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# chatctl start --rt N against real RT servers (tests/rt/bed): the ticket
+# says who the chat is for, and its link reaches them as a reply on that
+# ticket; the transcript then lands in the same ticket.
+
+load ../cli/helpers
+
+setup() {
+    source /run/rtchat-test-bed/bed.env
+    STATE=$(mktemp -d /tmp/rtchat-bats-XXXXXX)
+    chmod 0755 "$STATE"
+    export STATE RTCHAT_CONFIG=$STATE/rtchat.conf RTCHAT_SHARE_DIR=$RTCHAT_SOURCE_DIR TZ=UTC
+    install -m 0600 "$RT5_BOT_TOKEN_FILE" "$STATE/rt5.token"
+    install -m 0600 "$RT_BOT_PASSWORD_FILE" "$STATE/bot.password"
+    cat >"$RTCHAT_CONFIG" <<CONF
+[store]
+path = $STATE/rtchat.db
+[chatd]
+socket = $STATE/chatd.sock
+socket_mode = 0666
+co_group = users
+[web]
+base_url = https://chat.example.org
+share_dir = $RTCHAT_SOURCE_DIR
+[chat2rt]
+default_rt = five
+[rt.five]
+backend = rest2
+url = $RT5_URL
+auth = token
+token_file = $STATE/rt5.token
+queue = Chat
+allowed_queues = General, Chat
+[rt.four]
+backend = rest1
+url = $RT4_URL
+auth = basic
+user = $RT_BOT_USER
+password_file = $STATE/bot.password
+queue = Chat
+CONF
+    chatd_start
+}
+
+teardown() {
+    teardown_chatd
+    "$RTCHAT_SOURCE_DIR/tests/rt/bed" start-rt5 >/dev/null 2>&1 3>&- || true
+}
+
+bed() { "$RTCHAT_SOURCE_DIR/tests/rt/bed" "$@" 2>/dev/null | tail -1; }
+rest2() { curl -sf -u root:password "$RT5_URL/REST/2.0/$1"; }
+rest1_rt4() { curl -sf "$RT4_URL/REST/1.0/$1" -d user=root -d pass=password; }
+# The text of the correspondence transactions on an RT 5 ticket.
+replies5() {
+    for t in $(rest2 "ticket/$1/history?fields=Type&per_page=100" | jq -r '.items[] | select(.Type == "Correspond") | .id'); do
+        rest2 "transaction/$t/attachments?fields=Content,ContentType" |
+            jq -r '.items[] | select(.ContentType == "text/plain") | .Content'
+    done
+}
+no_chats() { [ "$("$CHATCTL" list --json | jq '.chats | length')" = 0 ]; }
+
+@test "RT 5: the ticket's requestor gets the link as a reply; the transcript lands in the same ticket" {
+    ticket=$(bed ticket5 Chat zoe@example.org "Printer on floor 3 jams")
+    run "$CHATCTL" start --rt "$ticket"
+    assert_success
+    assert_line "Chat 1 started for zoe@example.org (RT #$ticket)."
+    assert_line "Ticket:  #$ticket \"Printer on floor 3 jams\", queue Chat, new"
+    assert_line --partial "The link went to zoe@example.org as a reply on the ticket"
+    url=$(echo "$output" | grep -oE 'https://chat.example.org/c/[A-Za-z0-9_-]+')
+    run replies5 "$ticket"
+    assert_line "  $url"
+    assert_line --partial "would like to chat with you about your request"
+    assert_line --partial "\"Printer on floor 3 jams\" (ticket #$ticket)"
+    "$CHATCTL" say 1 "Hello from IT" >/dev/null
+    "$CHATCTL" close 1 --summary "Jam cleared." >/dev/null
+    run "$CHAT2RT" --once
+    assert_success
+    assert_output --partial "event=transcript_delivered chat=1 target=rt:five ticket=$ticket"
+}
+
+@test "several requestors: the error lists them, and --email picks one" {
+    ticket=$(curl -sf -u root:password -H 'Content-Type: application/json' "$RT5_URL/REST/2.0/ticket" \
+        -d '{"Queue":"Chat","Requestor":["ann@example.org","bob@example.org"],"Subject":"Shared printer"}' | jq -r .id)
+    run "$CHATCTL" start --rt "$ticket"
+    assert_failure 7
+    assert_output "chatctl: ticket $ticket has 2 requestors; choose one with --email: ann@example.org, bob@example.org"
+    no_chats
+    run "$CHATCTL" start --rt "$ticket" --email carol@example.org
+    assert_failure 7
+    assert_output --partial "carol@example.org is not a requestor of ticket $ticket; its requestors: ann@example.org, bob@example.org"
+    run "$CHATCTL" start --rt "$ticket" --email BOB@example.org --no-send
+    assert_success
+    assert_line "Chat 1 started for bob@example.org (RT #$ticket)."
+    assert_line --partial "Guest link, valid until"
+    run replies5 "$ticket"
+    refute_output --partial "chat.example.org/c/"
+}
+
+@test "an unknown ticket, a queue that may not chat, RT down: a clear error and no chat" {
+    run "$CHATCTL" start --rt 999999
+    assert_failure 5
+    assert_output "chatctl: ticket 999999 does not exist in RT five"
+    triage=$(bed ticket5 Triage zoe@example.org "Not for chats")
+    run "$CHATCTL" start --rt "$triage"
+    assert_failure 7
+    assert_output --partial "ticket $triage is in queue Triage, which may not have chats ([rt.five] allowed_queues)"
+    "$RTCHAT_SOURCE_DIR/tests/rt/bed" stop-rt5 >/dev/null 2>&1 3>&-
+    run "$CHATCTL" start --rt "$triage"
+    assert_failure 1
+    assert_output --partial "RT five could not be asked about ticket $triage"
+    assert_output --partial "Couldn't connect to server"
+    no_chats
+}
+
+@test "RT 4 over REST 1.0: the same, with the reply recorded on the RT 4 ticket" {
+    ticket=$(bed ticket4 Chat zoe@example.org "Wi-Fi drops (RT 4)")
+    run "$CHATCTL" start --rt "$ticket" --rt-system four
+    assert_success
+    assert_line "Chat 1 started for zoe@example.org (RT #$ticket)."
+    url=$(echo "$output" | grep -oE 'https://chat.example.org/c/[A-Za-z0-9_-]+')
+    run rest1_rt4 "ticket/$ticket/history?format=l"
+    assert_output --partial "Type: Correspond"
+    assert_output --partial "$url"
+}
