@@ -51,7 +51,23 @@
           const p = document.createElement('td');
           p.append(presence);
           const last = c.last_message_at || c.updated_at;
-          tr.append(first, cell(c.user), p, cell(c.rt_ticket ? `RT #${c.rt_ticket}` : '—'),
+          const ticket = document.createElement('td');
+          const url = c.rt && c.rt.url;
+          if (c.rt_ticket && url && /^https?:\/\//.test(url)) {
+            const a = document.createElement('a');
+            a.href = url;
+            a.textContent = `RT #${c.rt_ticket}`;
+            ticket.append(a);
+          } else {
+            ticket.textContent = c.rt_ticket ? `RT #${c.rt_ticket}` : '—';
+          }
+          if (c.rt_ticket && c.rt && c.rt.subject) {
+            const s = document.createElement('span');
+            s.className = 'small';
+            s.textContent = ` ${c.rt.subject}`;
+            ticket.append(s);
+          }
+          tr.append(first, cell(c.user), p, ticket,
             cell(String(c.messages)), cell(clock(last)), cell(c.created_by));
           return tr;
         }));

@@ -61,8 +61,17 @@ std::string format_chat_header(const proto::json& c) {
     if (const std::string email = c.value("email", ""); !email.empty())
         out += fmt::format(" <{}>", terminal_safe(email));
     out += fmt::format("\n  state:   {}\n", c.value("state", "?"));
-    if (c.contains("rt_ticket") && c["rt_ticket"].is_number_integer())
-        out += fmt::format("  ticket:  RT #{}\n", c["rt_ticket"].get<int64_t>());
+    if (c.contains("rt_ticket") && c["rt_ticket"].is_number_integer()) {
+        out += fmt::format("  ticket:  RT #{}", c["rt_ticket"].get<int64_t>());
+        const proto::json rt = c.value("rt", proto::json::object());
+        if (!rt.value("subject", "").empty())
+            out += fmt::format(" \"{}\" ({}, {})", terminal_safe(rt.value("subject", "")),
+                               terminal_safe(rt.value("queue", "")),
+                               terminal_safe(rt.value("status", "")));
+        out += "\n";
+        if (!rt.value("url", "").empty())
+            out += fmt::format("           {}\n", terminal_safe(rt.value("url", "")));
+    }
     out += fmt::format("  started: {} by {}\n", local_time(c.value("created_at", proto::json())),
                        terminal_safe(c.value("created_by", "?")));
     if (c.contains("closed_at") && !c["closed_at"].is_null())

@@ -58,6 +58,23 @@ web::TemplateData base_data(const App& app, const std::string& co, const std::st
     return data;
 }
 
+// The chat's ticket, as RT described it when the chat was started from it;
+// the link only to an http(s) page (it comes from the configuration).
+void set_ticket(web::TemplateData& data, const proto::json& chat) {
+    if (!chat["rt_ticket"].is_number_integer())
+        return;
+    data.set("ticket", std::to_string(chat["rt_ticket"].get<int64_t>()));
+    const proto::json rt = chat.value("rt", proto::json::object());
+    const std::string url = rt.value("url", "");
+    if (url.starts_with("https://") || url.starts_with("http://"))
+        data.set("ticket_url", url);
+    if (!rt.value("subject", "").empty()) {
+        data.set("ticket_subject", rt.value("subject", ""));
+        data.set("ticket_queue", rt.value("queue", ""));
+        data.set("ticket_status", rt.value("status", ""));
+    }
+}
+
 void list_page(App& app, const ExchangePtr& ex, const std::string& co) {
     app.chatd().request("list", {{"as_co", co}}, [&app, ex, co](const ipc::Reply& r) {
         if (!r.ok)
@@ -69,8 +86,7 @@ void list_page(App& app, const ExchangePtr& ex, const std::string& co) {
             row.set("id", std::to_string(c.value("id", int64_t{0})));
             row.set("user", c.value("user", ""));
             row.set("presence", c.value("user_presence", "unknown"));
-            if (c["rt_ticket"].is_number_integer())
-                row.set("ticket", std::to_string(c["rt_ticket"].get<int64_t>()));
+            set_ticket(row, c);
             row.set("messages", std::to_string(c.value("messages", int64_t{0})));
             const int64_t last = c["last_message_at"].is_number_integer()
                                      ? c["last_message_at"].get<int64_t>()
@@ -98,8 +114,7 @@ void chat_page(App& app, const ExchangePtr& ex, const std::string& co, int64_t i
         data.set("presence", r.result.value("user_presence", "unknown"));
         data.set("created_by", c.value("created_by", ""));
         data.set("started", timefmt::minutes(c.value("created_at", int64_t{0})));
-        if (c["rt_ticket"].is_number_integer())
-            data.set("ticket", std::to_string(c["rt_ticket"].get<int64_t>()));
+        set_ticket(data, c);
         data.set("max_message_bytes", app.config().get("chatd", "max_message_bytes"));
         ex->respond(app.page(200, "co/chat.html", data));
     });

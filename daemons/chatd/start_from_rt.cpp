@@ -134,6 +134,9 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                 chat.user_email = who.email;
                 chat.rt_ticket = t.id;
                 chat.rt_system = system.name;
+                chat.rt = store::TicketFacts{
+                    t.subject, t.queue, t.status,
+                    fmt::format("{}/Ticket/Display.html?id={}", system.url, t.id)};
                 chat.created_by = req.co;
                 const GuestLink link = mint_guest_link(server.config(), server.store().now());
                 chat.link_hash = link.hash;

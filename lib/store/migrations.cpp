@@ -7,7 +7,7 @@ namespace rtchat::store {
 namespace {
 
 // Append only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 5> steps{
+constexpr std::array<const char*, 6> steps{
     // 1: chats, their messages and guest links, and the state history.
     R"sql(
 CREATE TABLE chats (
@@ -87,6 +87,13 @@ ALTER TABLE outbox ADD COLUMN flag TEXT NOT NULL DEFAULT '';
     // whether RT filed it.
     R"sql(
 ALTER TABLE outbox ADD COLUMN mailed_at INTEGER;
+)sql",
+    // 6: what RT said of a chat's ticket when the chat was started from it.
+    R"sql(
+ALTER TABLE chats ADD COLUMN rt_subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN rt_queue TEXT NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN rt_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN rt_url TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -12,7 +12,8 @@ constexpr std::string_view chat_columns =
     "c.id, c.state, c.user_name, c.user_email, c.rt_ticket, c.rt_system, c.created_by, "
     "c.created_at, c.updated_at, c.closed_at, c.closed_by, c.summary, c.end_reason, "
     "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id), "
-    "(SELECT max(at) FROM messages m WHERE m.chat_id = c.id)";
+    "(SELECT max(at) FROM messages m WHERE m.chat_id = c.id), "
+    "c.rt_subject, c.rt_queue, c.rt_status, c.rt_url";
 
 Chat read_chat(const Statement& st) {
     Chat c;
@@ -36,6 +37,8 @@ Chat read_chat(const Statement& st) {
     c.end_reason = st.column_text(12);
     c.message_count = st.column_int(13);
     c.last_message_at = st.column_optional_int(14);
+    c.rt =
+        TicketFacts{st.column_text(15), st.column_text(16), st.column_text(17), st.column_text(18)};
     return c;
 }
 
@@ -82,7 +85,8 @@ Chat Store::create_chat(const NewChat& chat) {
     const int64_t now = clock_();
     Transaction tx(db_);
     Statement(db_, "INSERT INTO chats (state, user_name, user_email, rt_ticket, rt_system, "
-                   "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                   "created_by, created_at, updated_at, rt_subject, rt_queue, rt_status, rt_url) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, to_string(ChatState::invited))
         .bind(2, chat.user_name)
         .bind(3, chat.user_email)
@@ -91,6 +95,10 @@ Chat Store::create_chat(const NewChat& chat) {
         .bind(6, chat.created_by)
         .bind(7, now)
         .bind(8, now)
+        .bind(9, chat.rt.subject)
+        .bind(10, chat.rt.queue)
+        .bind(11, chat.rt.status)
+        .bind(12, chat.rt.url)
         .run();
     const int64_t id = db_.last_insert_id();
     // The chat and its first link appear together or not at all.

@@ -31,6 +31,15 @@ enum class Role { co, user, system };
 std::string_view to_string(Role role);
 std::optional<Role> parse_role(std::string_view name);
 
+/// A chat's RT ticket as RT described it when the chat was started from it
+/// (empty for chats whose ticket number a CO typed without RT being asked).
+struct TicketFacts {
+    std::string subject;
+    std::string queue;
+    std::string status;
+    std::string url; ///< the ticket's page in RT
+};
+
 struct Chat {
     int64_t id = 0;
     ChatState state = ChatState::invited;
@@ -38,6 +47,7 @@ struct Chat {
     std::string user_email;
     std::optional<int64_t> rt_ticket;
     std::string rt_system;
+    TicketFacts rt;
     std::string created_by;
     int64_t created_at = 0; ///< milliseconds since the epoch, as every time here
     int64_t updated_at = 0;
@@ -57,6 +67,7 @@ struct NewChat {
     std::string created_by;
     std::string link_hash; ///< the first guest link's hash; none when empty
     int64_t link_expires_at = 0;
+    TicketFacts rt;
 };
 
 struct Message {

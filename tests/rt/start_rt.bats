@@ -71,6 +71,9 @@ no_chats() { [ "$("$CHATCTL" list --json | jq '.chats | length')" = 0 ]; }
     assert_line "  $url"
     assert_line --partial "would like to chat with you about your request"
     assert_line --partial "\"Printer on floor 3 jams\" (ticket #$ticket)"
+    run "$CHATCTL" show 1
+    assert_line "  ticket:  RT #$ticket \"Printer on floor 3 jams\" (Chat, new)"
+    assert_line "           $RT5_URL/Ticket/Display.html?id=$ticket"
     "$CHATCTL" say 1 "Hello from IT" >/dev/null
     "$CHATCTL" close 1 --summary "Jam cleared." >/dev/null
     run "$CHAT2RT" --once

@@ -17,7 +17,7 @@ protected:
                 }};
 
     Chat alice() {
-        return store.create_chat({"alice", "alice@example.org", 12345, "", "co1", "", 0});
+        return store.create_chat({"alice", "alice@example.org", 12345, "", "co1", "", 0, {}});
     }
 };
 
@@ -112,7 +112,7 @@ TEST_F(StoreTest, WalksTheWholeLifeCycle) {
 
 TEST_F(StoreTest, ListShowsOpenChatsNewestFirst) {
     Chat a = alice();
-    Chat b = store.create_chat({"bob", "", std::nullopt, "", "co2", "", 0});
+    Chat b = store.create_chat({"bob", "", std::nullopt, "", "co2", "", 0, {}});
     store.close_chat(a.id, "co1", "", "closed by CO");
     auto open = store.list_chats(false);
     ASSERT_EQ(open.size(), 1u);
@@ -149,7 +149,7 @@ TEST(StoreFile, MigratesAnEmptyFileAndReopens) {
     auto path = temp_db("migrate.db");
     {
         Store s(path.string());
-        s.create_chat({"alice", "", std::nullopt, "", "co1", "", 0});
+        s.create_chat({"alice", "", std::nullopt, "", "co1", "", 0, {}});
     }
     Store again(path.string());
     EXPECT_EQ(again.get_chat(1).user_name, "alice");
@@ -180,11 +180,12 @@ TEST(StoreFile, RefusesANewerSchema) {
 TEST(StoreFile, AChatAndItsFirstLinkAppearTogether) {
     Store s(":memory:");
     Chat c = s.create_chat(
-        {"alice", "", std::nullopt, "", "co1", std::string(32, 'h'), s.now() + 60000});
+        {"alice", "", std::nullopt, "", "co1", std::string(32, 'h'), s.now() + 60000, {}});
     EXPECT_EQ(s.stats().live_guest_links, 1);
     // The same hash again violates the key: neither the chat nor the link stays.
     EXPECT_THROW(
-        s.create_chat({"bob", "", std::nullopt, "", "co1", std::string(32, 'h'), s.now() + 60000}),
+        s.create_chat(
+            {"bob", "", std::nullopt, "", "co1", std::string(32, 'h'), s.now() + 60000, {}}),
         DbError);
     EXPECT_EQ(s.list_chats(true).size(), 1u);
     EXPECT_EQ(s.list_chats(true)[0].id, c.id);
@@ -259,7 +260,7 @@ TEST(StoreFile, UpgradesAVersion1DatabaseKeepingItsChats) {
 
 TEST_F(StoreTest, EndedChatsGoThroughTheOutboxOnce) {
     Chat open = alice();
-    Chat ended = store.create_chat({"bob", "", std::nullopt, "", "co1", "", 0});
+    Chat ended = store.create_chat({"bob", "", std::nullopt, "", "co1", "", 0, {}});
     store.close_chat(ended.id, "co1", "done", "closed by CO");
     auto to_spool = [](const Chat&) {
         return std::string("spool:/x");
