@@ -24,6 +24,34 @@
   const rows = document.getElementById('chat-rows');
   const conversation = document.querySelector('main.co');
 
+  const start = document.getElementById('start-chat');
+  if (start) {
+    // Starting from a ticket: one POST, then into the new chat.
+    const status = document.getElementById('status');
+    start.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const button = start.querySelector('button');
+      button.disabled = true;
+      status.textContent = 'Starting the chat and sending the link…';
+      try {
+        const chosen = start.querySelector('input[name="email"]:checked') ||
+          start.querySelector('input[type="hidden"][name="email"]');
+        const r = await post('/co/api/start', {
+          rt_ticket: Number(start.dataset.rt),
+          rt_system: start.dataset.rtSystem,
+          email: chosen ? chosen.value : '',
+        });
+        const shared = r.shared || {};
+        const note = shared.how === 'correspond' && shared.ok ? 'sent' : 'not-sent';
+        window.location.assign(`/co/chat/${r.chat.id}?link=${note}`);
+      } catch (err) {
+        status.textContent = `Not started: ${err.message}`;
+        button.disabled = false;
+      }
+    });
+    return;
+  }
+
   if (rows) {
     // The list: fetched again whenever anything happens to any chat.
     // One fetch at a time; an event during it asks for one more after it,

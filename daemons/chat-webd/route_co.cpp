@@ -115,8 +115,74 @@ void chat_page(App& app, const ExchangePtr& ex, const std::string& co, int64_t i
         data.set("created_by", c.value("created_by", ""));
         data.set("started", timefmt::minutes(c.value("created_at", int64_t{0})));
         set_ticket(data, c);
+        // After starting from a ticket: whether its link went out.
+        const std::string link = ex->query("link");
+        if (link == "sent")
+            data.set("notice",
+                     "The link went to " + c.value("user", std::string("the user")) +
+                         " as a reply on the ticket. You will see them come online here.");
+        else if (link == "not-sent")
+            data.set("notice", "The link was not sent through RT: make a new link below and pass "
+                               "it on yourself.");
         data.set("max_message_bytes", app.config().get("chatd", "max_message_bytes"));
         ex->respond(app.page(200, "co/chat.html", data));
+    });
+}
+
+// GET /co/start?rt=N: what RT says of ticket N, and a button; nothing
+// changes until the CO presses it (a link in RT, a mail scanner or a
+// prefetch must not start chats).
+void start_page(App& app, const ExchangePtr& ex, const std::string& co) {
+    int64_t ticket = 0;
+    const std::string rt = ex->query("rt");
+    auto [end, ec] = std::from_chars(rt.data(), rt.data() + rt.size(), ticket);
+    if (ec != std::errc{} || end != rt.data() + rt.size() || ticket <= 0)
+        return ex->respond(app.error_page(400, "No ticket",
+                                          "This address needs ?rt= and a ticket number.",
+                                          "Use the Chat link on the ticket's page in RT."));
+    proto::json args{{"as_co", co}, {"rt_ticket", ticket}};
+    if (!ex->query("rt_system").empty())
+        args["rt_system"] = ex->query("rt_system");
+    app.chatd().request("ticket", std::move(args), [&app, ex, co](const ipc::Reply& r) {
+        if (!r.ok)
+            return ex->respond(
+                app.error_page(http_status_for(r.code), "Cannot start this chat", r.message));
+        const proto::json& t = r.result;
+        web::TemplateData data = base_data(app, co, "rtchat — start a chat");
+        for (const char* key : {"subject", "queue", "status", "url", "rt_system"})
+            data.set(key, t.value(key, ""));
+        data.set("ticket", std::to_string(t.value("ticket", int64_t{0})));
+        const proto::json& people = t["requestors"];
+        if (!t.value("queue_allowed", false))
+            data.set("refusal", fmt::format("Queue {} may not have chats (its RT system's "
+                                            "allowed_queues).",
+                                            t.value("queue", "")));
+        else if (people.empty())
+            data.set("refusal", "This ticket has no requestor to chat with.");
+        web::TemplateData list{web::TemplateData::type::list};
+        for (const proto::json& p : people) {
+            web::TemplateData person;
+            person.set("email",
+                       p.value("email", "").empty() ? p.value("name", "") : p.value("email", ""));
+            person.set("label", p.value("label", ""));
+            list.push_back(person);
+        }
+        if (people.size() == 1) {
+            web::TemplateData one;
+            one.set("email", people[0].value("email", "").empty() ? people[0].value("name", "")
+                                                                  : people[0].value("email", ""));
+            one.set("label", people[0].value("label", ""));
+            data.set("one", one);
+        }
+        if (people.size() > 1) {
+            data.set("several", true);
+            data.set("requestors", list);
+        }
+        data.set("share", t.value("share_link", "") == "none"
+                              ? "You land in the chat and make a link there to pass on."
+                              : "The link goes to them as a reply on the ticket, which RT "
+                                "mails them; you land in the chat.");
+        ex->respond(app.page(200, "co/start.html", data));
     });
 }
 
@@ -135,6 +201,24 @@ void route_co(App& app, const ExchangePtr& ex, const std::string& co) {
     }
     if (get && path == "/co/api/chats")
         return forward(app, ex, co, "list", proto::json::object());
+    if (get && path == "/co/start")
+        return start_page(app, ex, co);
+    if (post && path == "/co/api/start") {
+        if (!app.co_csrf_ok(*ex, co)) {
+            log::warning("csrf_refused", {{"peer", ex->peer_address()}, {"co", co}});
+            return ex->respond(json_error(403, "the page is out of date; reload it and try again"));
+        }
+        const proto::json body = proto::json::parse(ex->body(), nullptr, false);
+        if (!body.is_object() || !body.contains("rt_ticket") ||
+            !body["rt_ticket"].is_number_integer())
+            return ex->respond(json_error(400, "expected {\"rt_ticket\": N, ...}"));
+        proto::json args{{"rt_ticket", body["rt_ticket"]}};
+        for (const char* key : {"rt_system", "email"})
+            if (body.contains(key) && body[key].is_string() &&
+                !body[key].get<std::string>().empty())
+                args[key] = body[key];
+        return forward(app, ex, co, "start", std::move(args));
+    }
     if (const int64_t id = chat_id_in(path, "/co/chat/"); get && id > 0)
         return chat_page(app, ex, co, id);
     if (const int64_t id = chat_id_in(path, "/co/api/chat/"); get && id > 0)

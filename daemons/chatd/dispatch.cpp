@@ -28,6 +28,7 @@ constexpr std::array ops{
     Op{"list", &handle_list, Who::co},
     Op{"show", &handle_show, Who::co},
     Op{"transcript", &handle_transcript, Who::co},
+    Op{"ticket", &handle_ticket, Who::co},
     Op{"say", &handle_say, Who::co},
     Op{"close", &handle_close, Who::co},
     Op{"link", &handle_link, Who::co},

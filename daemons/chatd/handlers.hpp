@@ -43,6 +43,7 @@ proto::json handle_start(Call& call);
 proto::json handle_list(Call& call);
 proto::json handle_show(Call& call);
 proto::json handle_transcript(Call& call);
+proto::json handle_ticket(Call& call);
 proto::json handle_say(Call& call);
 proto::json handle_close(Call& call);
 proto::json handle_link(Call& call);

@@ -100,6 +100,41 @@ rt::Person choose_requestor(const rt::Ticket& ticket, const std::string& user,
     return ticket.requestors.front();
 }
 
+void read_ticket(Call& call, const rt::System& system, int64_t ticket_id) {
+    Server& server = call.server;
+    const Later later = call.defer();
+    auto lookup = std::make_shared<rt::TicketLookup>();
+    server.rt().run(
+        system, [lookup, ticket_id](rt::Client& rt) { *lookup = rt.ticket(ticket_id); },
+        [&server, later, system, ticket_id, lookup](const std::string& error) {
+            reply_later(server, later, [&]() -> proto::json {
+                if (!error.empty())
+                    throw ProtocolError(ErrorCode::unavailable,
+                                        fmt::format("RT {} could not be asked about ticket {}: {}",
+                                                    system.name, ticket_id, error));
+                if (!lookup->ticket)
+                    throw ProtocolError(ErrorCode::not_found, lookup->why_not);
+                const rt::Ticket& t = *lookup->ticket;
+                proto::json people = proto::json::array();
+                for (const rt::Person& p : t.requestors)
+                    people.push_back({{"name", p.name},
+                                      {"email", p.email},
+                                      {"real_name", p.real_name},
+                                      {"label", describe(p)}});
+                return {{"ticket", t.id},
+                        {"rt_system", system.name},
+                        {"subject", t.subject},
+                        {"queue", t.queue},
+                        {"status", t.status},
+                        {"url", fmt::format("{}/Ticket/Display.html?id={}", system.url, t.id)},
+                        {"queue_allowed", system.queue_allowed(t.queue)},
+                        {"share_link",
+                         system.share_link == rt::ShareLink::none ? "none" : "correspond"},
+                        {"requestors", std::move(people)}};
+            });
+        });
+}
+
 void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
     Server& server = call.server;
     Request req{proto::optional_string(call.body, "user"),

@@ -11,6 +11,10 @@ namespace rtchat::chatd {
 /// when all that is done. Defers the call.
 void start_from_rt(Call& call, const rt::System& system, int64_t ticket);
 
+/// Reads ticket N for a CO who is about to start a chat from it (the
+/// console's confirmation page): its facts and requestors. Defers the call.
+void read_ticket(Call& call, const rt::System& system, int64_t ticket);
+
 /// The requestor a chat is for: the one matching `user` or `email` when
 /// given, else the only one. Throws proto::ProtocolError listing the
 /// choices.

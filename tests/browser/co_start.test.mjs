@@ -1,0 +1,121 @@
+// Starting a chat from an RT ticket in the console, the whole loop against
+// the RT 5 of tests/rt/bed: the confirmation page (the GET changes
+// nothing), the chat started with the requestor, the link in RT's reply on
+// the ticket, the user opening it and chatting, the close, and the
+// transcript in that same ticket.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Rtchat, browser, artefacts } from './harness.mjs';
+
+const bed = Object.fromEntries(readFileSync('/run/rtchat-test-bed/bed.env', 'utf8')
+  .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const rt = bed.RT5_URL;
+const asRoot = { Authorization: `Basic ${Buffer.from('root:password').toString('base64')}` };
+const rest2 = async (path, init = {}) => {
+  const r = await fetch(`${rt}/REST/2.0/${path}`, { ...init, headers: { ...asRoot, ...(init.headers || {}) } });
+  return r.json();
+};
+
+let secrets;
+let rtchat;
+let chromium;
+
+before(async () => {
+  secrets = mkdtempSync(join(tmpdir(), 'rtchat-secrets-'));
+  chmodSync(secrets, 0o755);
+  copyFileSync(bed.RT5_BOT_TOKEN_FILE, join(secrets, 'rt5.token'));
+  chmodSync(join(secrets, 'rt5.token'), 0o600);
+  rtchat = await new Rtchat().start({
+    extraWeb: ['[rt.five]', 'backend = rest2', `url = ${rt}`, 'auth = token',
+      `token_file = ${join(secrets, 'rt5.token')}`, 'queue = Chat'].join('\n'),
+  });
+  chromium = await browser();
+});
+
+after(async () => {
+  await chromium?.close();
+  await rtchat?.stop();
+  rmSync(secrets, { recursive: true, force: true });
+});
+
+// Every text/plain part of the ticket's correspondence.
+async function replies(ticket) {
+  const { items } = await rest2(`ticket/${ticket}/history?fields=Type&per_page=100`);
+  let text = '';
+  for (const t of items.filter((i) => i.Type === 'Correspond')) {
+    const parts = await rest2(`transaction/${t.id}/attachments?fields=Content,ContentType`);
+    for (const p of parts.items) if (p.ContentType === 'text/plain') text += p.Content;
+  }
+  return text;
+}
+
+test('ticket → start page → chat with the requestor → transcript in the same ticket', async () => {
+  const { id: ticket } = await rest2('ticket', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ Queue: 'Chat', Requestor: 'zoe@example.org',
+      Subject: 'Eduroam drops every few minutes', Content: 'Since Monday.' }),
+  });
+  // The console, as Apache would pass a signed-in CO (this test talks to
+  // chat-webd directly, from the trusted proxy address).
+  const co = await (await chromium.newContext({ extraHTTPHeaders: { 'X-Remote-User': 'root' } })).newPage();
+  await co.goto(`${rtchat.base}/co/start?rt=${ticket}`);
+  await co.getByText('The chat will be with zoe@example.org').waitFor();
+  assert.match(await co.locator('.ticket-facts').innerText(),
+    new RegExp(`RT #${ticket} “Eduroam drops every few minutes” \\(Chat, new\\)`));
+  assert.equal(JSON.parse(rtchat.chatctl('list', '--json')).chats.length, 0, 'the GET starts nothing');
+  await co.screenshot({ path: join(artefacts, 'co-start-confirm.png') });
+
+  await co.getByRole('button', { name: 'Start the chat' }).click();
+  await co.waitForURL(/\/co\/chat\/\d+\?link=sent$/);
+  await co.locator('.notice', { hasText: 'The link went to zoe@example.org as a reply on the ticket' }).waitFor();
+  await co.screenshot({ path: join(artefacts, 'co-start-chat.png') });
+  const chatId = Number(new URL(co.url()).pathname.split('/').pop());
+
+  // The requestor's mail from RT carries the link; it works.
+  const text = await replies(ticket);
+  const link = text.match(/http:\/\/127\.0\.0\.1:\d+\/c\/[A-Za-z0-9_-]{43}/)[0];
+  const user = await (await chromium.newContext()).newPage();
+  await user.goto(link);
+  await user.getByRole('button', { name: 'Open the chat' }).click();
+  await user.waitForURL(/\/chat$/);
+  await user.locator('#text').fill('Hi, it drops when I move between floors.');
+  await user.keyboard.press('Enter');
+  await co.locator('.messages li', { hasText: 'between floors' }).waitFor();
+  await co.locator('#text').fill('That is roaming; I will update your profile.');
+  await co.keyboard.press('Enter');
+  await user.locator('.messages li', { hasText: 'update your profile' }).waitFor();
+
+  await co.getByText('Close the chat, or give the user a new link').click();
+  await co.locator('#summary').fill('Roaming fixed by a new eduroam profile.');
+  await co.getByRole('button', { name: 'Close chat' }).click();
+  await co.locator('#status', { hasText: 'This chat is closed' }).waitFor();
+
+  execFileSync(process.env.CHAT2RT, ['--once'], { env: rtchat.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const delivered = rtchat.sql(`SELECT rt_ticket FROM outbox WHERE chat_id = ${chatId}`).trim();
+  assert.equal(delivered, String(ticket), 'the transcript went into the ticket it started from');
+  const { items } = await rest2(`ticket/${ticket}/attachments?fields=Content&per_page=100`);
+  assert.ok(items.some((i) => (i.Content || '').includes('Summary: Roaming fixed by a new eduroam profile.')));
+});
+
+test('a ticket with two requestors asks which one; an unknown ticket is a clear page', async () => {
+  const { id: ticket } = await rest2('ticket', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ Queue: 'Chat', Requestor: ['ann@example.org', 'bob@example.org'], Subject: 'Shared' }),
+  });
+  const co = await (await chromium.newContext({ extraHTTPHeaders: { 'X-Remote-User': 'root' } })).newPage();
+  await co.goto(`${rtchat.base}/co/start?rt=${ticket}`);
+  await co.getByText('Chat with which requestor?').waitFor();
+  await co.getByLabel('bob@example.org').check();
+  await co.screenshot({ path: join(artefacts, 'co-start-choose.png') });
+  await co.getByRole('button', { name: 'Start the chat' }).click();
+  await co.waitForURL(/\/co\/chat\/\d+\?link=sent$/);
+  await co.locator('h1', { hasText: 'bob@example.org' }).waitFor();
+
+  const response = await co.goto(`${rtchat.base}/co/start?rt=999999`);
+  assert.equal(response.status(), 404);
+  await co.getByText('ticket 999999 does not exist in RT five').waitFor();
+});
