@@ -1,8 +1,10 @@
-// Starting a chat from an RT ticket in the console, the whole loop against
-// the RT 5 of tests/rt/bed: the confirmation page (the GET changes
-// nothing), the chat started with the requestor, the link in RT's reply on
-// the ticket, the user opening it and chatting, the close, and the
-// transcript in that same ticket.
+// Starting a chat from an RT ticket, the whole loop against the RT 5 of
+// tests/rt/bed (with contrib/rt installed) and chat-webd behind a real
+// Apache with the shipped conf/apache/rtchat.conf: the Chat item on RT's
+// ticket page, the confirmation page (the GET changes nothing), the chat
+// started with the requestor, the link in RT's reply on the ticket, the
+// user opening it and chatting, the close, and the transcript in that same
+// ticket.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Rtchat, browser, artefacts } from './harness.mjs';
+import { startApache } from './apache.mjs';
 
 const bed = Object.fromEntries(readFileSync('/run/rtchat-test-bed/bed.env', 'utf8')
   .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
@@ -22,22 +25,30 @@ const rest2 = async (path, init = {}) => {
 
 let secrets;
 let rtchat;
+let apache;
 let chromium;
+// A CO as the site signs them in: Apache asks, the browser answers.
+const asCo = () => chromium.newContext({ httpCredentials: { username: 'root', password: 'console-secret' } });
 
 before(async () => {
   secrets = mkdtempSync(join(tmpdir(), 'rtchat-secrets-'));
   chmodSync(secrets, 0o755);
   copyFileSync(bed.RT5_BOT_TOKEN_FILE, join(secrets, 'rt5.token'));
   chmodSync(join(secrets, 'rt5.token'), 0o600);
+  // The port RT's Chat item points at (tests/rt/bed sets $RTChatURL).
+  const apachePort = Number(bed.RTCHAT_CONSOLE_PORT);
   rtchat = await new Rtchat().start({
+    apachePort,
     extraWeb: ['[rt.five]', 'backend = rest2', `url = ${rt}`, 'auth = token',
       `token_file = ${join(secrets, 'rt5.token')}`, 'queue = Chat'].join('\n'),
   });
+  apache = await startApache(rtchat, apachePort, { root: 'console-secret' });
   chromium = await browser();
 });
 
 after(async () => {
   await chromium?.close();
+  await apache?.stop();
   await rtchat?.stop();
   rmSync(secrets, { recursive: true, force: true });
 });
@@ -53,16 +64,24 @@ async function replies(ticket) {
   return text;
 }
 
-test('ticket → start page → chat with the requestor → transcript in the same ticket', async () => {
+test('RT ticket → Chat item → start page → chat with the requestor → transcript in the same ticket', async () => {
   const { id: ticket } = await rest2('ticket', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ Queue: 'Chat', Requestor: 'zoe@example.org',
       Subject: 'Eduroam drops every few minutes', Content: 'Since Monday.' }),
   });
-  // The console, as Apache would pass a signed-in CO (this test talks to
-  // chat-webd directly, from the trusted proxy address).
-  const co = await (await chromium.newContext({ extraHTTPHeaders: { 'X-Remote-User': 'root' } })).newPage();
-  await co.goto(`${rtchat.base}/co/start?rt=${ticket}`);
+  // The CO reads the ticket in RT and follows its Chat item.
+  const co = await (await asCo()).newPage();
+  await co.goto(`${rt}/`);
+  await co.fill('input[name=user]', 'root');
+  await co.fill('input[name=pass]', 'password');
+  await Promise.all([co.waitForNavigation(), co.press('input[name=pass]', 'Enter')]);
+  await co.goto(`${rt}/Ticket/Display.html?id=${ticket}`);
+  const chatItem = co.locator('#page-menu a', { hasText: /^Chat$/ });
+  assert.equal(await chatItem.getAttribute('href'), `${rtchat.base}/co/start?rt=${ticket}`);
+  await co.screenshot({ path: join(artefacts, 'rt-ticket-chat-item.png') });
+  await chatItem.click();
+  await co.waitForURL(`${rtchat.base}/co/start?rt=${ticket}`);
   await co.getByText('The chat will be with zoe@example.org').waitFor();
   assert.match(await co.locator('.ticket-facts').innerText(),
     new RegExp(`RT #${ticket} “Eduroam drops every few minutes” \\(Chat, new\\)`));
@@ -78,6 +97,7 @@ test('ticket → start page → chat with the requestor → transcript in the sa
   // The requestor's mail from RT carries the link; it works.
   const text = await replies(ticket);
   const link = text.match(/http:\/\/127\.0\.0\.1:\d+\/c\/[A-Za-z0-9_-]{43}/)[0];
+  assert.ok(link.startsWith(`${rtchat.base}/c/`), `the link points at the site: ${link}`);
   const user = await (await chromium.newContext()).newPage();
   await user.goto(link);
   await user.getByRole('button', { name: 'Open the chat' }).click();
@@ -106,7 +126,7 @@ test('a ticket with two requestors asks which one; an unknown ticket is a clear 
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ Queue: 'Chat', Requestor: ['ann@example.org', 'bob@example.org'], Subject: 'Shared' }),
   });
-  const co = await (await chromium.newContext({ extraHTTPHeaders: { 'X-Remote-User': 'root' } })).newPage();
+  const co = await (await asCo()).newPage();
   await co.goto(`${rtchat.base}/co/start?rt=${ticket}`);
   await co.getByText('Chat with which requestor?').waitFor();
   await co.getByLabel('bob@example.org').check();
