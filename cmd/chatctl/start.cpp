@@ -70,17 +70,25 @@ void set_start_command(CLI::App& app, Context& ctx) {
         }
         const proto::json shared = result.value("shared", proto::json::object());
         const bool sent = shared.value("how", "none") == "correspond" && shared.value("ok", false);
+        const bool by_login = result.value("access", "").starts_with("site login");
         if (sent) {
             std::cout << "The link went to " << terminal_safe(result["rt"].value("requestor", ""))
-                      << " as a reply on the ticket; it works until "
-                      << local_time(link["expires_at"]) << ":\n  " << link.value("url", "") << "\n";
+                      << " as a reply on the ticket";
+            if (by_login)
+                std::cout << "; they sign in to chat:\n  " << link.value("url", "") << "\n";
+            else
+                std::cout << "; it works until " << local_time(link["expires_at"]) << ":\n  "
+                          << link.value("url", "") << "\n";
             return;
         }
         if (shared.contains("error"))
             std::cerr << "chatctl: warning: the link could not be sent through RT: "
                       << terminal_safe(shared.value("error", "")) << "\nPass it on yourself.\n";
-        std::cout << "Guest link, valid until " << local_time(link["expires_at"]) << ":\n  "
-                  << link.value("url", "") << "\n";
+        if (by_login)
+            std::cout << "They sign in to chat, at:\n  " << link.value("url", "") << "\n";
+        else
+            std::cout << "Guest link, valid until " << local_time(link["expires_at"]) << ":\n  "
+                      << link.value("url", "") << "\n";
     });
 }
 

@@ -41,8 +41,16 @@ std::string chat_user_name(const rt::Person& p) {
     return p.real_name.empty() ? p.email : p.real_name;
 }
 
+std::string my_chats_url(const config::Config& config) {
+    std::string base = config.get("web", "base_url");
+    while (!base.empty() && base.back() == '/')
+        base.pop_back();
+    return base + "/my/";
+}
+
 std::string link_message(const config::Config& config, const rt::Ticket& ticket,
-                         const std::string& person, const std::string& co, const GuestLink& link) {
+                         const std::string& person, const std::string& co, const GuestLink& link,
+                         const std::string& login) {
     const auto path =
         std::filesystem::path(config.get("web", "share_dir")) / "templates" / "link-message.txt";
     std::ifstream in(path);
@@ -62,7 +70,10 @@ std::string link_message(const config::Config& config, const rt::Ticket& ticket,
     d.set("subject", ticket.subject);
     d.set("ticket", std::to_string(ticket.id));
     d.set("url", link.url);
-    d.set("expires", timefmt::local_time(link.expires_at, "%A %d %B, %H:%M %Z"));
+    if (login.empty())
+        d.set("expires", timefmt::local_time(link.expires_at, "%A %d %B, %H:%M %Z"));
+    else
+        d.set("login", login);
     return tmpl.render(d);
 }
 
@@ -164,6 +175,10 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                                     "([rt.{}] allowed_queues)",
                                     t.id, t.queue, system.name));
                 const rt::Person who = choose_requestor(t, req.user, req.email);
+                // A requestor with a site login signs in to chat (under /my/,
+                // behind the site's login); anyone else gets a guest link.
+                const bool by_login = system.site_logins && !who.name.empty() &&
+                                      who.name.find('@') == std::string::npos;
                 store::NewChat chat;
                 chat.user_name = checked_user_name(chat_user_name(who));
                 chat.user_email = who.email;
@@ -173,7 +188,9 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                     t.subject, t.queue, t.status,
                     fmt::format("{}/Ticket/Display.html?id={}", system.url, t.id)};
                 chat.created_by = req.co;
-                const GuestLink link = mint_guest_link(server.config(), server.store().now());
+                GuestLink link = mint_guest_link(server.config(), server.store().now());
+                if (by_login)
+                    link = GuestLink{my_chats_url(server.config()), "", 0};
                 chat.link_hash = link.hash;
                 chat.link_expires_at = link.expires_at;
                 const store::Chat created = server.store().create_chat(chat);
@@ -183,19 +200,20 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                                            {"rt_ticket", t.id},
                                            {"rt_system", system.name},
                                            {"from", "rt"}});
-                started =
-                    std::make_shared<proto::json>(proto::json{{"chat", proto::to_json(created)},
-                                                              {"link", link.to_json()},
-                                                              {"rt",
-                                                               {{"ticket", t.id},
-                                                                {"subject", t.subject},
-                                                                {"queue", t.queue},
-                                                                {"status", t.status},
-                                                                {"requestor", describe(who)}}},
-                                                              {"access", "guest link"}});
+                started = std::make_shared<proto::json>(proto::json{
+                    {"chat", proto::to_json(created)},
+                    {"link", link.to_json()},
+                    {"rt",
+                     {{"ticket", t.id},
+                      {"subject", t.subject},
+                      {"queue", t.queue},
+                      {"status", t.status},
+                      {"requestor", describe(who)}}},
+                    {"access", by_login ? "site login " + who.name : std::string("guest link")}});
                 if (req.send && system.share_link != rt::ShareLink::none)
                     message = std::make_shared<std::string>(
-                        link_message(server.config(), t, who.real_name, req.co, link));
+                        link_message(server.config(), t, who.real_name, req.co, link,
+                                     by_login ? who.name : std::string()));
             } catch (...) {
                 const std::exception_ptr failure = std::current_exception();
                 reply_later(server, later,

@@ -196,6 +196,10 @@ constexpr std::array keys{
             "How the link of a chat started from a ticket reaches its requestor: correspond (a "
             "reply on the ticket, which RT records and mails) or none (the CO passes it on).",
             0, 0, "correspond|none"},
+    KeySpec{"rt.NAME", "site_logins", Kind::choice, "no",
+            "yes: RT user names that are not email addresses are the site's logins, so a chat "
+            "with such a requestor needs that login (under /my/) instead of a guest link.",
+            0, 0, "yes|no"},
     KeySpec{"rt.NAME", "queue", Kind::text, "General",
             "Queue of the new ticket made for a chat bound to none."},
     KeySpec{"rt.NAME", "fallback_queue", Kind::text, "",

@@ -88,6 +88,7 @@ System load_one(const config::Config& config, const std::string& name) {
     sys.mail_confirm_timeout = s.duration("mail_confirm_timeout");
     sys.action = s.get("action") == "correspond" ? Action::correspond : Action::comment;
     sys.share_link = s.get("share_link") == "none" ? ShareLink::none : ShareLink::correspond;
+    sys.site_logins = s.get("site_logins") == "yes";
     sys.queue = s.require("queue", "to the queue of new tickets");
     sys.fallback_queue = s.get("fallback_queue").empty() ? sys.queue : s.get("fallback_queue");
     sys.allowed_queues = config::split_list(s.get("allowed_queues"));

@@ -30,6 +30,7 @@ struct System {
     std::chrono::seconds mail_confirm_timeout{900};
     Action action = Action::comment;
     ShareLink share_link = ShareLink::correspond;
+    bool site_logins = false; ///< RT user names that are not addresses are site logins
     std::string queue;
     std::string fallback_queue;
     std::vector<std::string> allowed_queues; ///< empty: any

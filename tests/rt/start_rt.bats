@@ -125,3 +125,23 @@ no_chats() { [ "$("$CHATCTL" list --json | jq '.chats | length')" = 0 ]; }
     assert_output --partial "Type: Correspond"
     assert_output --partial "$url"
 }
+
+@test "a requestor with a site login signs in to chat: no guest link, the reply points at /my/" {
+    sed -i 's/^allowed_queues = General, Chat$/allowed_queues = General, Chat\nsite_logins = yes/' "$RTCHAT_CONFIG"
+    chatd_stop
+    chatd_start
+    # An RT user whose name is a login (as with single sign-on), with an address.
+    curl -s -u root:password -H 'Content-Type: application/json' "$RT5_URL/REST/2.0/user" \
+        -d '{"Name":"zlogin","EmailAddress":"zoe.login@example.org","RealName":"Zoë Login"}' >/dev/null
+    ticket=$(bed ticket5 Chat zoe.login@example.org "VPN certificate expired")
+    run "$CHATCTL" start --rt "$ticket"
+    assert_success
+    assert_line "Chat 1 started for zlogin <zoe.login@example.org> (RT #$ticket)."
+    assert_line "Access:  site login zlogin"
+    assert_line "  https://chat.example.org/my/"
+    run replies5 "$ticket"
+    assert_line "Hello Zoë Login,"
+    assert_line "Sign in as zlogin with your usual account here, and open the chat"
+    refute_output --partial "chat.example.org/c/"
+    [ "$(sqlite3 "$STATE/rtchat.db" "SELECT count(*) FROM guest_links WHERE chat_id = 1")" = 0 ]
+}
