@@ -35,12 +35,18 @@ before(async () => {
   chmodSync(secrets, 0o755);
   copyFileSync(bed.RT5_BOT_TOKEN_FILE, join(secrets, 'rt5.token'));
   chmodSync(join(secrets, 'rt5.token'), 0o600);
+  copyFileSync(bed.RT_BOT_PASSWORD_FILE, join(secrets, 'bot.password'));
+  chmodSync(join(secrets, 'bot.password'), 0o600);
   // The port RT's Chat item points at (tests/rt/bed sets $RTChatURL).
   const apachePort = Number(bed.RTCHAT_CONSOLE_PORT);
   rtchat = await new Rtchat().start({
     apachePort,
-    extraWeb: ['[rt.five]', 'backend = rest2', `url = ${rt}`, 'auth = token',
-      `token_file = ${join(secrets, 'rt5.token')}`, 'queue = Chat'].join('\n'),
+    extraWeb: ['[chat2rt]', 'default_rt = five',
+      '[rt.five]', 'backend = rest2', `url = ${rt}`, 'auth = token',
+      `token_file = ${join(secrets, 'rt5.token')}`, 'queue = Chat',
+      '[rt.four]', 'backend = rest1', `url = ${bed.RT4_URL}`, 'auth = basic',
+      `user = ${bed.RT_BOT_USER}`, `password_file = ${join(secrets, 'bot.password')}`,
+      'queue = Chat'].join('\n'),
   });
   apache = await startApache(rtchat, apachePort, { root: 'console-secret' });
   chromium = await browser();
@@ -78,10 +84,10 @@ test('RT ticket → Chat item → start page → chat with the requestor → tra
   await Promise.all([co.waitForNavigation(), co.press('input[name=pass]', 'Enter')]);
   await co.goto(`${rt}/Ticket/Display.html?id=${ticket}`);
   const chatItem = co.locator('#page-menu a', { hasText: /^Chat$/ });
-  assert.equal(await chatItem.getAttribute('href'), `${rtchat.base}/co/start?rt=${ticket}`);
+  assert.equal(await chatItem.getAttribute('href'), `${rtchat.base}/co/start?rt=${ticket}&rt_system=five`);
   await co.screenshot({ path: join(artefacts, 'rt-ticket-chat-item.png') });
   await chatItem.click();
-  await co.waitForURL(`${rtchat.base}/co/start?rt=${ticket}`);
+  await co.waitForURL(`${rtchat.base}/co/start?rt=${ticket}&rt_system=five`);
   await co.getByText('The chat will be with zoe@example.org').waitFor();
   assert.match(await co.locator('.ticket-facts').innerText(),
     new RegExp(`RT #${ticket} “Eduroam drops every few minutes” \\(Chat, new\\)`));
@@ -138,4 +144,46 @@ test('a ticket with two requestors asks which one; an unknown ticket is a clear 
   const response = await co.goto(`${rtchat.base}/co/start?rt=999999`);
   assert.equal(response.status(), 404);
   await co.getByText('ticket 999999 does not exist in RT five').waitFor();
+});
+
+test('RT 4: the same loop through REST 1.0, from the Chat item on RT 4\'s ticket page', async () => {
+  const rt4 = bed.RT4_URL;
+  const form = (fields) => new URLSearchParams({ user: 'root', pass: 'password', ...fields });
+  const created = await (await fetch(`${rt4}/REST/1.0/ticket/new`, { method: 'POST', body: form({
+    content: 'id: ticket/new\nQueue: Chat\nRequestor: zoe@example.org\nSubject: Printer offline (RT 4)\nText: help' }) })).text();
+  const ticket = Number(created.match(/# Ticket (\d+) created/)[1]);
+
+  const co = await (await asCo()).newPage();
+  await co.goto(`${rt4}/`);
+  await co.fill('input[name=user]', 'root');
+  await co.fill('input[name=pass]', 'password');
+  await Promise.all([co.waitForNavigation(), co.press('input[name=pass]', 'Enter')]);
+  await co.goto(`${rt4}/Ticket/Display.html?id=${ticket}`);
+  const chatItem = co.locator('#page-menu a', { hasText: /^Chat$/ });
+  assert.equal(await chatItem.getAttribute('href'), `${rtchat.base}/co/start?rt=${ticket}&rt_system=four`);
+  await co.screenshot({ path: join(artefacts, 'rt4-ticket-chat-item.png') });
+  await chatItem.click();
+  await co.getByText('The chat will be with zoe@example.org').waitFor();
+  await co.getByRole('button', { name: 'Start the chat' }).click();
+  await co.waitForURL(/\/co\/chat\/\d+\?link=sent$/);
+  const chatId = Number(new URL(co.url()).pathname.split('/').pop());
+
+  const history = await (await fetch(`${rt4}/REST/1.0/ticket/${ticket}/history?format=l`, { method: 'POST', body: form({}) })).text();
+  const link = history.match(/http:\/\/127\.0\.0\.1:\d+\/c\/[A-Za-z0-9_-]{43}/)[0];
+  const user = await (await chromium.newContext()).newPage();
+  await user.goto(link);
+  await user.getByRole('button', { name: 'Open the chat' }).click();
+  await user.waitForURL(/\/chat$/);
+  await user.locator('#text').fill('The printer says offline since this morning.');
+  await user.keyboard.press('Enter');
+  await co.locator('.messages li', { hasText: 'offline since this morning' }).waitFor();
+  await co.getByText('Close the chat, or give the user a new link').click();
+  await co.locator('#summary').fill('Printer re-added to the print server.');
+  await co.getByRole('button', { name: 'Close chat' }).click();
+  await co.locator('#status', { hasText: 'This chat is closed' }).waitFor();
+
+  execFileSync(process.env.CHAT2RT, ['--once'], { env: rtchat.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(rtchat.sql(`SELECT rt_ticket FROM outbox WHERE chat_id = ${chatId}`).trim(), String(ticket));
+  const after = await (await fetch(`${rt4}/REST/1.0/ticket/${ticket}/history?format=l`, { method: 'POST', body: form({}) })).text();
+  assert.match(after, /Summary: Printer re-added to the print server\./);
 });
