@@ -42,7 +42,7 @@
           email: chosen ? chosen.value : '',
         });
         const shared = r.shared || {};
-        const note = shared.how === 'correspond' && shared.ok ? 'sent' : 'not-sent';
+        const note = shared.how && shared.how !== 'none' && shared.ok ? 'sent' : 'not-sent';
         window.location.assign(`/co/chat/${r.chat.id}?link=${note}`);
       } catch (err) {
         status.textContent = `Not started: ${err.message}`;

@@ -69,11 +69,14 @@ void set_start_command(CLI::App& app, Context& ctx) {
             std::cout << "Access:  " << result.value("access", "guest link") << "\n";
         }
         const proto::json shared = result.value("shared", proto::json::object());
-        const bool sent = shared.value("how", "none") == "correspond" && shared.value("ok", false);
+        const std::string how = shared.value("how", "none");
+        const bool sent = how != "none" && shared.value("ok", false);
         const bool by_login = result.value("access", "").starts_with("site login");
         if (sent) {
             std::cout << "The link went to " << terminal_safe(result["rt"].value("requestor", ""))
-                      << " as a reply on the ticket";
+                      << (how == "both"   ? " as a reply on the ticket and by mail"
+                          : how == "mail" ? " by mail"
+                                          : " as a reply on the ticket");
             if (by_login)
                 std::cout << "; they sign in to chat:\n  " << link.value("url", "") << "\n";
             else
@@ -82,7 +85,7 @@ void set_start_command(CLI::App& app, Context& ctx) {
             return;
         }
         if (shared.contains("error"))
-            std::cerr << "chatctl: warning: the link could not be sent through RT: "
+            std::cerr << "chatctl: warning: the link could not be sent: "
                       << terminal_safe(shared.value("error", "")) << "\nPass it on yourself.\n";
         if (by_login)
             std::cout << "They sign in to chat, at:\n  " << link.value("url", "") << "\n";

@@ -118,11 +118,10 @@ void chat_page(App& app, const ExchangePtr& ex, const std::string& co, int64_t i
         // After starting from a ticket: whether its link went out.
         const std::string link = ex->query("link");
         if (link == "sent")
-            data.set("notice",
-                     "The link went to " + c.value("user", std::string("the user")) +
-                         " as a reply on the ticket. You will see them come online here.");
+            data.set("notice", "The link went to " + c.value("user", std::string("the user")) +
+                                   ". You will see them come online here.");
         else if (link == "not-sent")
-            data.set("notice", "The link was not sent through RT: make a new link below and pass "
+            data.set("notice", "The link was not sent: make a new link below and pass "
                                "it on yourself.");
         data.set("max_message_bytes", app.config().get("chatd", "max_message_bytes"));
         ex->respond(app.page(200, "co/chat.html", data));
@@ -178,10 +177,13 @@ void start_page(App& app, const ExchangePtr& ex, const std::string& co) {
             data.set("several", true);
             data.set("requestors", list);
         }
-        data.set("share", t.value("share_link", "") == "none"
-                              ? "You land in the chat and make a link there to pass on."
-                              : "The link goes to them as a reply on the ticket, which RT "
-                                "mails them; you land in the chat.");
+        const std::string how = t.value("share_link", "");
+        data.set("share", how == "none"   ? "You land in the chat and make a link there to pass on."
+                          : how == "mail" ? "The link goes to them by mail; you land in the chat."
+                          : how == "both" ? "The link goes to them as a reply on the ticket and "
+                                            "by mail; you land in the chat."
+                                          : "The link goes to them as a reply on the ticket, "
+                                            "which RT mails them; you land in the chat.");
         ex->respond(app.page(200, "co/start.html", data));
     });
 }

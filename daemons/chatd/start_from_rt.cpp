@@ -4,6 +4,7 @@
 #include "guest_link.hpp"
 #include "log/log.hpp"
 #include "proto/chat_json.hpp"
+#include "rt/mail.hpp"
 #include "timefmt/local_time.hpp"
 #include "validate.hpp"
 
@@ -139,8 +140,10 @@ void read_ticket(Call& call, const rt::System& system, int64_t ticket_id) {
                         {"status", t.status},
                         {"url", fmt::format("{}/Ticket/Display.html?id={}", system.url, t.id)},
                         {"queue_allowed", system.queue_allowed(t.queue)},
-                        {"share_link",
-                         system.share_link == rt::ShareLink::none ? "none" : "correspond"},
+                        {"share_link", system.share_link == rt::ShareLink::none   ? "none"
+                                       : system.share_link == rt::ShareLink::mail ? "mail"
+                                       : system.share_link == rt::ShareLink::both ? "both"
+                                                                                  : "correspond"},
                         {"requestors", std::move(people)}};
             });
         });
@@ -225,20 +228,34 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                 reply_later(server, later, [&] { return *started; });
                 return;
             }
-            // Stage 3: the link goes to the requestor through RT.
+            // Stage 3: the link goes to the requestor: through RT, by mail, or both.
             const std::string subject =
                 "Chat with IT support: " + (*started)["rt"].value("subject", std::string());
+            const bool reply = system.share_link == rt::ShareLink::correspond ||
+                               system.share_link == rt::ShareLink::both;
+            const bool mail = system.share_link == rt::ShareLink::mail ||
+                              system.share_link == rt::ShareLink::both;
+            const std::string address = (*started)["chat"].value("email", std::string());
+            const int64_t now = server.store().now();
             server.rt().run(
                 system,
-                [ticket_id, subject, message](rt::Client& rt) {
-                    rt.correspond(ticket_id, subject, *message);
+                [ticket_id, subject, message, reply, mail, address, system, now](rt::Client& rt) {
+                    if (reply)
+                        rt.correspond(ticket_id, subject, *message);
+                    if (mail) {
+                        if (address.empty())
+                            throw std::runtime_error("the requestor has no email address");
+                        rt::send_plain_mail(system, address, subject, *message, now);
+                    }
                 },
-                [&server, later, started, ticket_id](const std::string& share_error) {
-                    proto::json shared{{"how", "correspond"}, {"ok", share_error.empty()}};
+                [&server, later, started, ticket_id, reply, mail](const std::string& share_error) {
+                    const char* how = reply && mail ? "both" : reply ? "correspond" : "mail";
+                    proto::json shared{{"how", how}, {"ok", share_error.empty()}};
                     if (!share_error.empty())
                         shared["error"] = share_error;
                     log::info("link_shared", {{"chat", (*started)["chat"].value("id", int64_t{0})},
                                               {"rt_ticket", ticket_id},
+                                              {"how", how},
                                               {"ok", share_error.empty() ? "yes" : "no"}});
                     (*started)["shared"] = std::move(shared);
                     reply_later(server, later, [&] { return *started; });

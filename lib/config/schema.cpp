@@ -194,8 +194,9 @@ constexpr std::array keys{
             0, 0, "comment|correspond"},
     KeySpec{"rt.NAME", "share_link", Kind::choice, "correspond",
             "How the link of a chat started from a ticket reaches its requestor: correspond (a "
-            "reply on the ticket, which RT records and mails) or none (the CO passes it on).",
-            0, 0, "correspond|none"},
+            "reply on the ticket, which RT records and mails), mail (straight to them through "
+            "smtp_url), both, or none (the CO passes it on).",
+            0, 0, "correspond|mail|both|none"},
     KeySpec{"rt.NAME", "site_logins", Kind::choice, "no",
             "yes: RT user names that are not email addresses are the site's logins, so a chat "
             "with such a requestor needs that login (under /my/) instead of a guest link.",

@@ -1,6 +1,7 @@
 #include "rt/mail.hpp"
 
 #include "rt/rest1.hpp"
+#include "timefmt/local_time.hpp"
 #include "transcript/transcript.hpp"
 
 #include <cstring>
@@ -21,6 +22,66 @@ size_t read_upload(char* buffer, size_t size, size_t count, void* user) {
     std::memcpy(buffer, up->data.data() + up->sent, n);
     up->sent += n;
     return n;
+}
+
+void send_message(const System& system, const std::string& to, const std::string& subject,
+                  const std::string& unaddressed, const char* what_for) {
+    const std::string message = addressed_message(unaddressed, to, subject);
+    CURL* curl = curl_easy_init();
+    if (!curl)
+        throw std::bad_alloc();
+    struct Cleanup {
+        CURL* curl;
+        curl_slist* rcpt = nullptr;
+        ~Cleanup() {
+            curl_slist_free_all(rcpt);
+            curl_easy_cleanup(curl);
+        }
+    } cleanup{curl};
+    Upload upload{message};
+    cleanup.rcpt = curl_slist_append(nullptr, to.c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, system.smtp_url.c_str());
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, system.from.c_str());
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, cleanup.rcpt);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(system.timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (!system.ca_file.empty())
+        curl_easy_setopt(curl, CURLOPT_CAINFO, system.ca_file.c_str());
+    char error[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    const CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        return;
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    const std::string what =
+        fmt::format("mailing {} to {} through {}: {}{}", what_for, to, system.smtp_url,
+                    *error ? std::string(error) : curl_easy_strerror(rc),
+                    code ? fmt::format(" (SMTP {})", code) : "");
+    // A 5xx is the server's (or RT's, through it) final no; a 4xx asks
+    // to come back later. No answer after the message went out: it may
+    // be on its way.
+    if (code >= 500)
+        throw Failure(FailureKind::permanent, what);
+    const bool message_sent = upload.sent == message.size();
+    throw Failure(code >= 400 || !message_sent ? FailureKind::transient : FailureKind::ambiguous,
+                  what);
+}
+
+std::string crlf(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\n')
+            out += '\r';
+        out += c;
+    }
+    return out;
 }
 
 class MailClient : public Client {
@@ -55,8 +116,8 @@ public:
                                     "Content-Type: text/plain; charset=utf-8\r\n"
                                     "Content-Transfer-Encoding: 8bit\r\n\r\n" +
                                     crlf(text);
-        send_message(system_.correspond_address,
-                     fmt::format("[{} #{}] {}", system_.rtname, id, subject), message);
+        send_message(system_, system_.correspond_address,
+                     fmt::format("[{} #{}] {}", system_.rtname, id, subject), message, "a reply");
     }
 
     int64_t create_ticket(const std::string&, const Document& doc, bool with_requestor) override {
@@ -77,68 +138,8 @@ public:
     bool can_look() const override { return api_ != nullptr; }
 
 private:
-    static std::string crlf(const std::string& text) {
-        std::string out;
-        for (char c : text) {
-            if (c == '\n')
-                out += '\r';
-            out += c;
-        }
-        return out;
-    }
-
     void send(const std::string& to, const std::string& subject, const Document& doc) {
-        send_message(to, subject, doc.message);
-    }
-
-    void send_message(const std::string& to, const std::string& subject,
-                      const std::string& unaddressed) {
-        const std::string message = addressed_message(unaddressed, to, subject);
-        CURL* curl = curl_easy_init();
-        if (!curl)
-            throw std::bad_alloc();
-        struct Cleanup {
-            CURL* curl;
-            curl_slist* rcpt = nullptr;
-            ~Cleanup() {
-                curl_slist_free_all(rcpt);
-                curl_easy_cleanup(curl);
-            }
-        } cleanup{curl};
-        Upload upload{message};
-        cleanup.rcpt = curl_slist_append(nullptr, to.c_str());
-        curl_easy_setopt(curl, CURLOPT_URL, system_.smtp_url.c_str());
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-        curl_easy_setopt(curl, CURLOPT_MAIL_FROM, system_.from.c_str());
-        curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, cleanup.rcpt);
-        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
-        curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(system_.timeout.count()));
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        if (!system_.ca_file.empty())
-            curl_easy_setopt(curl, CURLOPT_CAINFO, system_.ca_file.c_str());
-        char error[CURL_ERROR_SIZE] = "";
-        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-        const CURLcode rc = curl_easy_perform(curl);
-        if (rc == CURLE_OK)
-            return;
-        long code = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-        const std::string what =
-            fmt::format("mailing the transcript to {} through {}: {}{}", to, system_.smtp_url,
-                        *error ? std::string(error) : curl_easy_strerror(rc),
-                        code ? fmt::format(" (SMTP {})", code) : "");
-        // A 5xx is the server's (or RT's, through it) final no; a 4xx asks
-        // to come back later. No answer after the message went out: it may
-        // be on its way.
-        if (code >= 500)
-            throw Failure(FailureKind::permanent, what);
-        const bool message_sent = upload.sent == message.size();
-        throw Failure(
-            code >= 400 || !message_sent ? FailureKind::transient : FailureKind::ambiguous, what);
+        send_message(system_, to, subject, doc.message, "the transcript");
     }
 
     const System& system_;
@@ -149,6 +150,17 @@ private:
 
 std::unique_ptr<Client> make_mail_client(const System& system, Session& session) {
     return std::make_unique<MailClient>(system, session);
+}
+
+void send_plain_mail(const System& system, const std::string& to, const std::string& subject,
+                     const std::string& text, int64_t now_ms) {
+    const std::string message = "From: " + system.from + "\r\nSubject: x\r\nDate: " +
+                                timefmt::local_time(now_ms, "%a, %d %b %Y %H:%M:%S %z") +
+                                "\r\nMIME-Version: 1.0\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Transfer-Encoding: 8bit\r\n\r\n" +
+                                crlf(text);
+    send_message(system, to, subject, message, "the chat link");
 }
 
 std::string addressed_message(const std::string& message, const std::string& to,

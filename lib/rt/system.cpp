@@ -87,7 +87,11 @@ System load_one(const config::Config& config, const std::string& name) {
     sys.timeout = s.duration("timeout");
     sys.mail_confirm_timeout = s.duration("mail_confirm_timeout");
     sys.action = s.get("action") == "correspond" ? Action::correspond : Action::comment;
-    sys.share_link = s.get("share_link") == "none" ? ShareLink::none : ShareLink::correspond;
+    const std::string& share = s.get("share_link");
+    sys.share_link = share == "none"   ? ShareLink::none
+                     : share == "mail" ? ShareLink::mail
+                     : share == "both" ? ShareLink::both
+                                       : ShareLink::correspond;
     sys.site_logins = s.get("site_logins") == "yes";
     sys.queue = s.require("queue", "to the queue of new tickets");
     sys.fallback_queue = s.get("fallback_queue").empty() ? sys.queue : s.get("fallback_queue");
@@ -112,6 +116,12 @@ System load_one(const config::Config& config, const std::string& name) {
                   "for backend = mail with this action");
         s.require("queue_address", "for chats bound to no ticket");
     }
+    if (sys.share_link == ShareLink::mail || sys.share_link == ShareLink::both)
+        if (!sys.smtp_url.starts_with("smtp://") && !sys.smtp_url.starts_with("smtps://"))
+            s.fail("smtp_url", "expected smtp://host[:port] or smtps://host[:port], to mail links");
+    if (sys.backend == Backend::mail && sys.has_api() &&
+        (sys.share_link == ShareLink::correspond || sys.share_link == ShareLink::both))
+        s.require("correspond_address", "to send chat links as replies by mail");
     if (sys.has_api()) {
         const std::string& auth = s.get("auth");
         sys.auth = auth == "negotiate" ? Auth::negotiate

@@ -13,7 +13,7 @@ namespace rtchat::rt {
 enum class Backend { spool, mail, rest1, rest2 };
 enum class Auth { negotiate, token, basic };
 enum class Action { comment, correspond };
-enum class ShareLink { correspond, none };
+enum class ShareLink { correspond, mail, both, none };
 
 struct System {
     std::string name;

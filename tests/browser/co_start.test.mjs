@@ -96,7 +96,7 @@ test('RT ticket → Chat item → start page → chat with the requestor → tra
 
   await co.getByRole('button', { name: 'Start the chat' }).click();
   await co.waitForURL(/\/co\/chat\/\d+\?link=sent$/);
-  await co.locator('.notice', { hasText: 'The link went to zoe@example.org as a reply on the ticket' }).waitFor();
+  await co.locator('.notice', { hasText: 'The link went to zoe@example.org.' }).waitFor();
   await co.screenshot({ path: join(artefacts, 'co-start-chat.png') });
   const chatId = Number(new URL(co.url()).pathname.split('/').pop());
 

@@ -3,6 +3,10 @@
 the mail server in front of a real RT, and answers with what RT made of it.
 
   smtp-to-mailgate.py --port 2525 --rt DOMAIN URL MAILGATE [--rt ...]
+                      [--mailbox DOMAIN DIR]
+
+Mail to DOMAIN of --mailbox is the users' own: it is kept in DIR, one file
+per address, the newest message last, for tests to read as the user would.
 
 Run with Debian's /usr/bin/python3 (aiosmtpd is a Debian package). Every
 message is written to stdout with its envelope and outcome, for debugging.
@@ -33,16 +37,29 @@ def route(address, rts):
 
 
 class MailgateHandler:
-    def __init__(self, rts):
+    def __init__(self, rts, mailboxes):
         self.rts = rts  # domain -> (url, mailgate)
+        self.mailboxes = mailboxes  # domain -> folder
+
+    def mailbox(self, address):
+        local, _, domain = address.lower().rpartition("@")
+        folder = self.mailboxes.get(domain)
+        if folder is None or not local or "/" in local or local.startswith("."):
+            return None
+        return f"{folder}/{local}@{domain}"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if route(address, self.rts) is None:
+        if route(address, self.rts) is None and self.mailbox(address) is None:
             return "550 5.1.1 no such recipient"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def deliver(self, rcpt, content):
+        box = self.mailbox(rcpt)
+        if box is not None:
+            with open(box, "ab") as f:
+                f.write(b"From rtchat-test-bed\n" + content + b"\n")
+            return "250 2.0.0 delivered to the mailbox", f"{rcpt} -> {box}\n"
         url, mailgate, queue, action = route(rcpt, self.rts)
         # rt-mailgate exits 0 even when RT refuses the message ("not ok");
         # only --debug shows RT's reply, on stderr.
@@ -85,11 +102,14 @@ def main():
     ap.add_argument("--port", type=int, default=2525)
     ap.add_argument("--rt", nargs=3, action="append", required=True,
                     metavar=("DOMAIN", "URL", "MAILGATE"))
+    ap.add_argument("--mailbox", nargs=2, action="append", default=[],
+                    metavar=("DOMAIN", "DIR"))
     args = ap.parse_args()
     rts = {d.lower(): (url, gate) for d, url, gate in args.rt}
+    mailboxes = {d.lower(): folder for d, folder in args.mailbox}
     # Blocked before the server thread starts, so that sigwait gets them.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    controller = Controller(MailgateHandler(rts), hostname=args.host, port=args.port)
+    controller = Controller(MailgateHandler(rts, mailboxes), hostname=args.host, port=args.port)
     controller.start()
     print(f"listening on {args.host}:{args.port} for {', '.join(rts)}", flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})

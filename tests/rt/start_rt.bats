@@ -145,3 +145,34 @@ no_chats() { [ "$("$CHATCTL" list --json | jq '.chats | length')" = 0 ]; }
     refute_output --partial "chat.example.org/c/"
     [ "$(sqlite3 "$STATE/rtchat.db" "SELECT count(*) FROM guest_links WHERE chat_id = 1")" = 0 ]
 }
+
+@test "share_link = both: the link is a reply on the ticket and a mail in the requestor's own mailbox" {
+    sed -i "s|^allowed_queues = General, Chat\$|allowed_queues = General, Chat\nshare_link = both\nsmtp_url = $SMTP_URL|" "$RTCHAT_CONFIG"
+    chatd_stop
+    chatd_start
+    user=mail-$RANDOM@example.org
+    ticket=$(bed ticket5 Chat "$user" "Laptop will not boot")
+    run "$CHATCTL" start --rt "$ticket"
+    assert_success
+    assert_line --partial "The link went to $user as a reply on the ticket and by mail"
+    url=$(echo "$output" | grep -oE 'https://chat.example.org/c/[A-Za-z0-9_-]+')
+    run replies5 "$ticket"
+    assert_line "  $url"
+    run tr -d '\r' <"$MAILBOXES/$user"
+    assert_line "  $url"
+    assert_line --regexp "^Subject: =\?UTF-8\?B\?|^Subject: Chat with IT support: Laptop will not boot"
+    assert_line "From: rtchat@localhost"
+}
+
+@test "share_link = mail with the mail server refusing: the chat stands, the CO is told and gets the link" {
+    sed -i "s|^allowed_queues = General, Chat\$|allowed_queues = General, Chat\nshare_link = mail\nsmtp_url = smtp://127.0.0.1:2599|" "$RTCHAT_CONFIG"
+    chatd_stop
+    chatd_start
+    ticket=$(bed ticket5 Chat zoe@example.org "Mail server down")
+    run "$CHATCTL" start --rt "$ticket"
+    assert_success
+    assert_output --partial "chatctl: warning: the link could not be sent: mailing the chat link to zoe@example.org through smtp://127.0.0.1:2599"
+    assert_line --regexp "^  https://chat.example.org/c/"
+    run replies5 "$ticket"
+    refute_output --partial "chat.example.org/c/"
+}
