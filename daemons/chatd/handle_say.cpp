@@ -16,8 +16,7 @@ proto::json handle_say(Call& call) {
         false);
     store::Message m = call.server.store().add_message(chat_id, call.actor, store::Role::co, text);
     proto::json message = proto::to_json(m);
-    call.server.publish(chat_id,
-                        proto::event_line("message", {{"chat", chat_id}, {"message", message}}));
+    call.server.message_stored(m);
     log::debug("message_stored", {{"chat", chat_id}, {"message", m.id}, {"bytes", text.size()}});
     return proto::json{{"message", std::move(message)}};
 }

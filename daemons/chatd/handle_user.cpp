@@ -97,8 +97,7 @@ proto::json handle_user_say(Call& call) {
     store::Message m =
         call.server.store().add_message(ws.chat_id, ws.user_name, store::Role::user, text);
     proto::json message = proto::to_json(m);
-    call.server.publish(ws.chat_id,
-                        proto::event_line("message", {{"chat", ws.chat_id}, {"message", message}}));
+    call.server.message_stored(m);
     return proto::json{{"message", std::move(message)}};
 }
 
@@ -114,9 +113,7 @@ proto::json handle_user_subscribe(Call& call) {
 
 proto::json handle_user_typing(Call& call) {
     const store::WebSession ws = session_of(call);
-    call.server.publish(
-        ws.chat_id, proto::event_line(
-                        "typing", {{"chat", ws.chat_id}, {"who", "user"}, {"name", ws.user_name}}));
+    call.server.user_typing(ws.chat_id, ws.user_name);
     return proto::json::object();
 }
 

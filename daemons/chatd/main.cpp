@@ -57,6 +57,7 @@ int run(const config::Config& cfg, const std::string& config_path) {
     ipc::start_watchdog(loop);
 
     server.listen();
+    server.start_xmpp();
     log::info("started", {{"version", RTCHAT_VERSION},
                           {"config", cfg.source()},
                           {"store", db_path.string()},

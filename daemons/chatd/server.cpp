@@ -230,11 +230,36 @@ const std::string& Server::user_presence(int64_t chat_id) const {
     return it == user_presence_.end() ? unknown : it->second;
 }
 
+void Server::start_xmpp() {
+    xmpp_ = XmppBridge::create(*this, loop_, *config_);
+    if (xmpp_)
+        xmpp_->start();
+}
+
+void Server::message_stored(const store::Message& m) {
+    publish(m.chat_id,
+            proto::event_line("message", {{"chat", m.chat_id}, {"message", proto::to_json(m)}}));
+    if (xmpp_ && m.role == store::Role::user)
+        if (auto chat = store_.find_chat(m.chat_id))
+            xmpp_->message_stored(*chat, m);
+}
+
+void Server::user_typing(int64_t chat_id, const std::string& user_name) {
+    publish(chat_id,
+            proto::event_line("typing", {{"chat", chat_id}, {"who", "user"}, {"name", user_name}}));
+    if (xmpp_)
+        if (auto chat = store_.find_chat(chat_id))
+            xmpp_->user_typing(*chat);
+}
+
 void Server::set_user_presence(int64_t chat_id, const std::string& state) {
     std::string& current = user_presence_[chat_id];
     if (current == state)
         return;
     current = state;
+    if (xmpp_)
+        if (auto chat = store_.find_chat(chat_id))
+            xmpp_->user_presence(*chat, state);
     log::info("presence", {{"chat", chat_id}, {"who", "user"}, {"state", state}});
     publish(chat_id,
             proto::event_line("presence", {{"chat", chat_id}, {"who", "user"}, {"state", state}}));
@@ -246,7 +271,7 @@ void Server::set_console_open(const std::string& co, bool open) {
 }
 
 bool Server::co_online(const store::Chat& chat) const {
-    if (console_cos_.contains(chat.created_by))
+    if (console_cos_.contains(chat.created_by) || (xmpp_ && xmpp_->co_online(chat.created_by)))
         return true;
     for (const auto& [id, client] : clients_)
         if (client.co && client.name == chat.created_by &&

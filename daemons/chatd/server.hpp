@@ -8,6 +8,7 @@
 #include "ipc/event_loop.hpp"
 #include "rt_access.hpp"
 #include "store/store.hpp"
+#include "xmpp_bridge.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -47,6 +48,14 @@ public:
 
     /// Sends `line` to every client watching `chat_id` or all chats.
     void publish(int64_t chat_id, const std::string& line);
+    /// A message was stored: it goes to the chat's subscribers, and over
+    /// XMPP to its CO when it is the user's.
+    void message_stored(const store::Message& message);
+    /// The user of a chat is typing.
+    void user_typing(int64_t chat_id, const std::string& user_name);
+    /// Starts the XMPP link when [xmpp] asks for one.
+    void start_xmpp();
+
     /// Sends a "chat" event about `chat`: the full chat to COs, the user's
     /// view of it to the web service.
     void publish_chat(const store::Chat& chat);
@@ -97,6 +106,7 @@ private:
     std::map<int64_t, bool> co_online_sent_;
     std::set<std::string> console_cos_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::unique_ptr<XmppBridge> xmpp_;
     RtAccess rt_; ///< declared last, so destroyed first: its thread stops before the rest goes
 };
 

@@ -229,6 +229,27 @@ constexpr std::array keys{
     KeySpec{"rt.NAME", "spool_dir", Kind::path, "${state_dir}/spool",
             "Folder receiving transcripts for backend = spool."},
 
+    // [xmpp]: chatd's link to the site's XMPP server, read when chatd starts.
+    KeySpec{"xmpp", "mode", Kind::choice, "off",
+            "How chatd joins XMPP: component (XEP-0114, an address per chat), client (a plain "
+            "account with a MUC room per chat) or off.",
+            0, 0, "off|component|client"},
+    KeySpec{"xmpp", "host", Kind::text, "127.0.0.1", "The XMPP server's host name or address."},
+    KeySpec{"xmpp", "port", Kind::integer, "5347",
+            "Its component port (mode = component) or client port (mode = client).", 1, 65535},
+    KeySpec{"xmpp", "domain", Kind::text, "",
+            "The component's address, such as chat.example.org; chats are chat-ID@domain."},
+    KeySpec{"xmpp", "secret_file", Kind::text, "",
+            "File holding the component's shared secret (its first line)."},
+    KeySpec{"xmpp", "jid", Kind::text, "", "The account chatd logs in as, for mode = client."},
+    KeySpec{"xmpp", "password_file", Kind::text, "",
+            "File holding that account's password, for mode = client."},
+    KeySpec{"xmpp", "muc_service", Kind::text, "",
+            "The MUC service for the rooms of mode = client, such as conference.example.org."},
+    KeySpec{"xmpp", "co_jids", Kind::list, "",
+            "The COs' XMPP addresses, comma-separated: jid (the CO is its local part) or "
+            "name=jid; only these may chat and give commands."},
+
     KeySpec{"log", "level", Kind::choice, "info", "Least severe log level written.", 0, 0,
             "debug|info|warning|error", false},
 };

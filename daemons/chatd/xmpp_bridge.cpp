@@ -1,0 +1,206 @@
+#include "xmpp_bridge.hpp"
+
+#include "log/log.hpp"
+#include "proto/chat_json.hpp"
+#include "server.hpp"
+#include "validate.hpp"
+
+#include <charconv>
+#include <fmt/format.h>
+#include <fstream>
+
+namespace rtchat::chatd {
+namespace {
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string chat_local(int64_t id) {
+    return fmt::format("chat-{}", id);
+}
+
+std::string first_line_of(const std::string& path, const char* key) {
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line) || line.empty())
+        throw config::ConfigError(
+            fmt::format("[xmpp] {}: cannot read a secret from '{}'", key, path));
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
+    return line;
+}
+
+} // namespace
+
+std::unique_ptr<XmppBridge> XmppBridge::create(Server& server, ipc::EventLoop& loop,
+                                               const config::Config& config) {
+    const std::string& mode = config.get("xmpp", "mode");
+    if (mode == "off")
+        return nullptr;
+    if (mode != "component")
+        throw config::ConfigError("[xmpp] mode: client mode is not built yet; use component");
+    xmpp::Settings s;
+    s.host = config.get("xmpp", "host");
+    s.port = static_cast<int>(config.get_int("xmpp", "port"));
+    s.domain = config.get("xmpp", "domain");
+    if (s.domain.empty())
+        throw config::ConfigError("[xmpp] domain: must be set for mode = component");
+    s.secret = first_line_of(config.get("xmpp", "secret_file"), "secret_file");
+    s.max_stanza_bytes = static_cast<size_t>(config.get_int("chatd", "max_message_bytes"));
+    std::map<std::string, std::string> cos;
+    for (const std::string& entry : config::split_list(config.get("xmpp", "co_jids"))) {
+        const size_t eq = entry.find('=');
+        const std::string jid = lower(eq == std::string::npos ? entry : entry.substr(eq + 1));
+        const std::string name =
+            eq == std::string::npos ? jid.substr(0, jid.find('@')) : entry.substr(0, eq);
+        cos[name] = jid;
+    }
+    return std::make_unique<XmppBridge>(server, loop, std::move(s), std::move(cos));
+}
+
+XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings settings,
+                       std::map<std::string, std::string> co_jids)
+    : server_(server)
+    , jid_by_co_(std::move(co_jids)) {
+    xmpp::Callbacks cb;
+    cb.on_message = [this](const std::string& from, const std::string& local,
+                           const std::string& body) {
+        on_message(from, local, body);
+    };
+    cb.on_chatstate = [this](const std::string& from, const std::string& local,
+                             const std::string& state) {
+        on_chatstate(from, local, state);
+    };
+    cb.on_presence = [this](const std::string& from, bool available) {
+        on_presence(from, available);
+    };
+    cb.on_connected = [this] {
+        // Tell each mapped CO the service is there, and ask for their presence.
+        for (const auto& [co, jid] : jid_by_co_)
+            link_->send_presence("", jid, true, "", "rtchat");
+    };
+    link_ = std::make_unique<xmpp::Link>(loop, std::move(settings), std::move(cb));
+}
+
+void XmppBridge::start() {
+    link_->start();
+}
+
+int64_t XmppBridge::chat_of(const std::string& local) {
+    constexpr std::string_view prefix = "chat-";
+    if (!local.starts_with(prefix))
+        return 0;
+    int64_t id = 0;
+    const char* begin = local.data() + prefix.size();
+    auto [end, ec] = std::from_chars(begin, local.data() + local.size(), id);
+    return ec == std::errc{} && end == local.data() + local.size() && id > 0 ? id : 0;
+}
+
+std::optional<std::string> XmppBridge::co_of(const std::string& jid) const {
+    const std::string j = lower(jid);
+    for (const auto& [co, mapped] : jid_by_co_)
+        if (mapped == j)
+            return co;
+    return std::nullopt;
+}
+
+std::optional<std::string> XmppBridge::jid_of(const std::string& co) const {
+    auto it = jid_by_co_.find(co);
+    if (it == jid_by_co_.end())
+        return std::nullopt;
+    return it->second;
+}
+
+void XmppBridge::message_stored(const store::Chat& chat, const store::Message& message) {
+    if (message.role != store::Role::user)
+        return;
+    if (auto jid = jid_of(chat.created_by))
+        link_->send_message(chat_local(chat.id), *jid, message.body);
+}
+
+void XmppBridge::user_presence(const store::Chat& chat, const std::string& state) {
+    if (auto jid = jid_of(chat.created_by))
+        link_->send_presence(chat_local(chat.id), *jid, state != "gone",
+                             state == "away" ? "away" : "", chat.user_name + " is " + state);
+}
+
+void XmppBridge::user_typing(const store::Chat& chat) {
+    if (auto jid = jid_of(chat.created_by))
+        link_->send_chatstate(chat_local(chat.id), *jid, "composing");
+}
+
+void XmppBridge::on_message(const std::string& from, const std::string& local,
+                            const std::string& body) {
+    const auto co = co_of(from);
+    if (!co) {
+        log::info("xmpp_refused", {{"reason", "not a CO"}});
+        link_->send_error(local, from, "not-authorized",
+                          "this service is for the IT support team only");
+        return;
+    }
+    if (local.empty())
+        return command(*co, from, body);
+    const int64_t chat_id = chat_of(local);
+    std::optional<store::Chat> chat = chat_id ? server_.store().find_chat(chat_id) : std::nullopt;
+    if (!chat) {
+        link_->send_message(local, from,
+                            "There is no such chat. Send \"list\" to " +
+                                std::string("the service for the open ones."));
+        return;
+    }
+    try {
+        const std::string text = checked_text(
+            body, static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
+            "message", false);
+        const store::Message m = server_.store().add_message(chat_id, *co, store::Role::co, text);
+        server_.message_stored(m);
+        log::debug("xmpp_message_stored", {{"chat", chat_id}, {"message", m.id}});
+    } catch (const std::exception& e) {
+        // Not stored: the CO must know the user did not get it.
+        link_->send_message(local, from, fmt::format("Not sent: {}", e.what()));
+    }
+}
+
+void XmppBridge::on_chatstate(const std::string& from, const std::string& local,
+                              const std::string& state) {
+    const auto co = co_of(from);
+    const int64_t chat_id = chat_of(local);
+    if (!co || !chat_id || state != "composing")
+        return;
+    server_.publish(chat_id,
+                    proto::event_line("typing", {{"chat", chat_id}, {"who", "co"}, {"name", *co}}));
+}
+
+void XmppBridge::on_presence(const std::string& from, bool available) {
+    const auto co = co_of(from);
+    if (!co)
+        return;
+    if (available ? online_cos_.insert(*co).second : online_cos_.erase(*co) > 0) {
+        log::info("presence", {{"who", "co"},
+                               {"co", *co},
+                               {"via", "xmpp"},
+                               {"state", available ? "online" : "gone"}});
+        server_.co_presence_may_have_changed(*co);
+    }
+}
+
+void XmppBridge::command(const std::string& co, const std::string& from, const std::string& text) {
+    const std::string verb = lower(text.substr(0, text.find(' ')));
+    if (verb == "list") {
+        std::string out;
+        for (const store::Chat& c : server_.store().list_chats(false))
+            out += fmt::format("chat-{} {} {}{}\n", c.id, c.user_name, store::to_string(c.state),
+                               c.rt_ticket ? fmt::format(" RT #{}", *c.rt_ticket) : "");
+        link_->send_message("", from, out.empty() ? "No open chats." : out);
+        return;
+    }
+    (void)co;
+    link_->send_message("", from,
+                        "Commands: list (the open chats). Write to chat-ID@ this service to "
+                        "talk in a chat.");
+}
+
+} // namespace rtchat::chatd

@@ -1,0 +1,59 @@
+#pragma once
+// chatd's side of XMPP: which CO is which JID, and what travels between a
+// chat and its CO's XMPP client — messages both ways, the user's presence
+// and typing to the CO, the CO's typing and XMPP presence to the chat —
+// plus the commands a CO sends to the service address.
+
+#include "config/config.hpp"
+#include "ipc/event_loop.hpp"
+#include "store/store.hpp"
+#include "xmpp/link.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace rtchat::chatd {
+
+class Server;
+
+class XmppBridge {
+public:
+    /// Null when [xmpp] mode is off. Throws config::ConfigError for a
+    /// configuration it cannot use.
+    static std::unique_ptr<XmppBridge> create(Server& server, ipc::EventLoop& loop,
+                                              const config::Config& config);
+
+    XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings settings,
+               std::map<std::string, std::string> co_jids);
+    void start();
+
+    /// A message was stored: the user's go to the chat's CO.
+    void message_stored(const store::Chat& chat, const store::Message& message);
+    /// The user's presence as the web sees it.
+    void user_presence(const store::Chat& chat, const std::string& state);
+    void user_typing(const store::Chat& chat);
+
+    /// True while the CO's XMPP client is online.
+    bool co_online(const std::string& co) const { return online_cos_.contains(co); }
+
+    /// "chat-42" for chat 42; 0 for anything else.
+    static int64_t chat_of(const std::string& local);
+
+private:
+    void on_message(const std::string& from, const std::string& local, const std::string& body);
+    void on_chatstate(const std::string& from, const std::string& local, const std::string& state);
+    void on_presence(const std::string& from, bool available);
+    void command(const std::string& co, const std::string& from, const std::string& text);
+    std::optional<std::string> co_of(const std::string& jid) const;
+    std::optional<std::string> jid_of(const std::string& co) const;
+
+    Server& server_;
+    std::map<std::string, std::string> jid_by_co_;
+    std::set<std::string> online_cos_;
+    std::unique_ptr<xmpp::Link> link_;
+};
+
+} // namespace rtchat::chatd
