@@ -74,13 +74,21 @@ XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings sett
                              const std::string& state) {
         on_chatstate(from, local, state);
     };
-    cb.on_presence = [this](const std::string& from, bool available) {
-        on_presence(from, available);
+    cb.on_presence = [this](const std::string& from, const std::string& local,
+                            const std::string& type) {
+        on_presence(from, local, type);
     };
     cb.on_connected = [this] {
-        // Tell each mapped CO the service is there, and ask for their presence.
-        for (const auto& [co, jid] : jid_by_co_)
+        // The service asks each CO to share presence (a client asks its user
+        // once, then the server keeps it), and probes for it now.
+        for (const auto& [co, jid] : jid_by_co_) {
+            link_->send_presence_type("", jid, "subscribe");
+            link_->send_presence_type("", jid, "probe");
             link_->send_presence("", jid, true, "", "rtchat");
+        }
+        // Chats that were going on when the link went down.
+        for (const store::Chat& chat : server_.store().list_chats(false))
+            user_presence(chat, server_.user_presence(chat.id));
     };
     link_ = std::make_unique<xmpp::Link>(loop, std::move(settings), std::move(cb));
 }
@@ -100,7 +108,7 @@ int64_t XmppBridge::chat_of(const std::string& local) {
 }
 
 std::optional<std::string> XmppBridge::co_of(const std::string& jid) const {
-    const std::string j = lower(jid);
+    const std::string j = lower(jid.substr(0, jid.find('/')));
     for (const auto& [co, mapped] : jid_by_co_)
         if (mapped == j)
             return co;
@@ -123,7 +131,7 @@ void XmppBridge::message_stored(const store::Chat& chat, const store::Message& m
 
 void XmppBridge::user_presence(const store::Chat& chat, const std::string& state) {
     if (auto jid = jid_of(chat.created_by))
-        link_->send_presence(chat_local(chat.id), *jid, state != "gone",
+        link_->send_presence(chat_local(chat.id), *jid, state == "online" || state == "away",
                              state == "away" ? "away" : "", chat.user_name + " is " + state);
 }
 
@@ -174,10 +182,25 @@ void XmppBridge::on_chatstate(const std::string& from, const std::string& local,
                     proto::event_line("typing", {{"chat", chat_id}, {"who", "co"}, {"name", *co}}));
 }
 
-void XmppBridge::on_presence(const std::string& from, bool available) {
+void XmppBridge::on_presence(const std::string& from, const std::string& local,
+                             const std::string& type) {
     const auto co = co_of(from);
+    if (type == "subscribe") {
+        link_->send_presence_type(local, from, co ? "subscribed" : "unsubscribed");
+        return;
+    }
     if (!co)
         return;
+    if (type == "probe") {
+        if (local.empty())
+            link_->send_presence("", from, true, "", "rtchat");
+        else if (auto chat = server_.store().find_chat(chat_of(local)))
+            user_presence(*chat, server_.user_presence(chat->id));
+        return;
+    }
+    if (type != "available" && type != "unavailable")
+        return;
+    const bool available = type == "available";
     if (available ? online_cos_.insert(*co).second : online_cos_.erase(*co) > 0) {
         log::info("presence", {{"who", "co"},
                                {"co", *co},

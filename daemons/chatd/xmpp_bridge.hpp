@@ -45,7 +45,7 @@ public:
 private:
     void on_message(const std::string& from, const std::string& local, const std::string& body);
     void on_chatstate(const std::string& from, const std::string& local, const std::string& state);
-    void on_presence(const std::string& from, bool available);
+    void on_presence(const std::string& from, const std::string& local, const std::string& type);
     void command(const std::string& co, const std::string& from, const std::string& text);
     std::optional<std::string> co_of(const std::string& jid) const;
     std::optional<std::string> jid_of(const std::string& co) const;

@@ -158,23 +158,26 @@ struct Link::Impl {
             const std::string text(body);
             xmpp_free(self->ctx, body);
             if (text.size() > self->settings.max_stanza_bytes) {
-                self->send_error_now(local, from, "policy-violation", "message too long");
+                self->send_error_now(local, from, "not-acceptable", "message too long");
                 return 1;
             }
             if (self->callbacks.on_message)
-                self->callbacks.on_message(bare(from), local, text);
+                self->callbacks.on_message(from, local, text); // full JID: replies go back to it
         }
         return 1; // keep the handler
     }
 
     static int on_presence_stanza(xmpp_conn_t*, xmpp_stanza_t* stanza, void* userdata) {
         auto* self = static_cast<Impl*>(userdata);
-        const std::string type = text_of(xmpp_stanza_get_type(stanza));
-        if (type == "error" || type == "probe" || type == "subscribe" || type == "subscribed")
+        std::string type = text_of(xmpp_stanza_get_type(stanza));
+        if (type == "error")
             return 1;
+        if (type.empty())
+            type = "available";
+        log::debug("xmpp_presence", {{"type", type}});
         if (self->callbacks.on_presence)
             self->callbacks.on_presence(bare(text_of(xmpp_stanza_get_from(stanza))),
-                                        type != "unavailable");
+                                        local_of(text_of(xmpp_stanza_get_to(stanza))), type);
         return 1;
     }
 
@@ -197,10 +200,27 @@ struct Link::Impl {
 
     void send_error_now(const std::string& from_local, const std::string& to,
                         const std::string& condition, const std::string& text) {
+        // A stanza error (RFC 6120 8.3): <error type="cancel"><condition/><text/>.
+        constexpr const char* stanzas_ns = "urn:ietf:params:xml:ns:xmpp-stanzas";
         xmpp_stanza_t* m = xmpp_message_new(ctx, "error", to.c_str(), nullptr);
         xmpp_stanza_set_from(m, address(from_local).c_str());
-        xmpp_stanza_t* err = xmpp_error_new(ctx, XMPP_SE_POLICY_VIOLATION, text.c_str());
-        (void)condition;
+        xmpp_stanza_t* err = xmpp_stanza_new(ctx);
+        xmpp_stanza_set_name(err, "error");
+        xmpp_stanza_set_type(err, "cancel");
+        xmpp_stanza_t* cond = xmpp_stanza_new(ctx);
+        xmpp_stanza_set_name(cond, condition.c_str());
+        xmpp_stanza_set_ns(cond, stanzas_ns);
+        xmpp_stanza_add_child(err, cond);
+        xmpp_stanza_release(cond);
+        xmpp_stanza_t* text_el = xmpp_stanza_new(ctx);
+        xmpp_stanza_set_name(text_el, "text");
+        xmpp_stanza_set_ns(text_el, stanzas_ns);
+        xmpp_stanza_t* body = xmpp_stanza_new(ctx);
+        xmpp_stanza_set_text(body, text.c_str());
+        xmpp_stanza_add_child(text_el, body);
+        xmpp_stanza_release(body);
+        xmpp_stanza_add_child(err, text_el);
+        xmpp_stanza_release(text_el);
         xmpp_stanza_add_child(m, err);
         xmpp_stanza_release(err);
         xmpp_send(conn, m);
@@ -296,6 +316,19 @@ void Link::send_presence(const std::string& from_local, const std::string& to, b
             child_text("show", show);
         if (!status.empty())
             child_text("status", status);
+        xmpp_send(impl->conn, p);
+        xmpp_stanza_release(p);
+    });
+}
+
+void Link::send_presence_type(const std::string& from_local, const std::string& to,
+                              const std::string& type) {
+    Impl* impl = impl_.get();
+    impl->send_or_queue([impl, from_local, to, type] {
+        xmpp_stanza_t* p = xmpp_presence_new(impl->ctx);
+        xmpp_stanza_set_from(p, impl->address(from_local).c_str());
+        xmpp_stanza_set_to(p, to.c_str());
+        xmpp_stanza_set_type(p, type.c_str());
         xmpp_send(impl->conn, p);
         xmpp_stanza_release(p);
     });

@@ -24,14 +24,17 @@ struct Settings {
 };
 
 struct Callbacks {
-    /// A message with a body to local@domain (local may be empty: the service).
+    /// A message with a body from a full JID to local@domain (local may be
+    /// empty: the service).
     std::function<void(const std::string& from, const std::string& local, const std::string& body)>
         on_message;
     /// A chat state (XEP-0085) to local@domain: composing, paused, active, ...
     std::function<void(const std::string& from, const std::string& local, const std::string& state)>
         on_chatstate;
-    /// Presence of a JID (bare) toward the component: available or not.
-    std::function<void(const std::string& from, bool available)> on_presence;
+    /// A presence stanza from a JID (bare) to local@domain: its type is
+    /// available, unavailable, subscribe, unsubscribe or probe.
+    std::function<void(const std::string& from, const std::string& local, const std::string& type)>
+        on_presence;
     /// The link came up (after a start or a reconnect).
     std::function<void()> on_connected;
 };
@@ -55,6 +58,10 @@ public:
     /// unavailable when !available.
     void send_presence(const std::string& from_local, const std::string& to, bool available,
                        const std::string& show, const std::string& status);
+    /// A presence of another type (subscribe, subscribed, unsubscribed,
+    /// probe) from local@domain to `to`.
+    void send_presence_type(const std::string& from_local, const std::string& to,
+                            const std::string& type);
     /// An error reply (type cancel) to a stanza from `to`.
     void send_error(const std::string& from_local, const std::string& to,
                     const std::string& condition, const std::string& text);

@@ -1,0 +1,107 @@
+// A CO in a real XMPP client (slixmpp) and a user in the browser, through a
+// real Prosody (tests/xmpp/bed) with chatd as its XEP-0114 component.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { Rtchat, browser, artefacts } from './harness.mjs';
+import { XmppClient } from './xmpp_client.mjs';
+
+const env = Object.fromEntries(readFileSync('/run/rtchat-test-bed/xmpp.env', 'utf8')
+  .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const chatAddress = (id) => `chat-${id}@${env.XMPP_COMPONENT}`;
+
+let rtchat;
+let chromium;
+let co;
+
+before(async () => {
+  rtchat = await new Rtchat().start({
+    extraWeb: ['[xmpp]', 'mode = component', `port = ${env.XMPP_COMPONENT_PORT}`,
+      `domain = ${env.XMPP_COMPONENT}`, `secret_file = ${env.XMPP_SECRET_FILE}`,
+      `co_jids = root=${env.XMPP_CO1}`].join('\n'),
+  });
+  chromium = await browser();
+  co = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
+  await co.waitFor((e) => e.event === 'online', 'the CO online');
+});
+
+after(async () => {
+  await co?.quit();
+  await chromium?.close();
+  await rtchat?.stop();
+});
+
+async function openAsUser(url) {
+  const page = await (await chromium.newContext()).newPage();
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Open the chat' }).click();
+  await page.waitForURL(/\/chat$/);
+  return page;
+}
+
+test('user in the browser ↔ CO in an XMPP client: messages, typing, the user\'s presence', async () => {
+  const { id, url } = rtchat.startChat('zoe');
+  const user = await openAsUser(url);
+  // The user's window open: the chat's address is online for the CO.
+  await co.waitFor((e) => e.event === 'presence' && e.from.startsWith(chatAddress(id)) && e.type === 'available',
+    'the chat online');
+
+  await user.locator('#text').fill('Hello, my laptop does not find the printer.');
+  await user.keyboard.press('Enter');
+  const got = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)), 'the user\'s message');
+  assert.equal(got.body, 'Hello, my laptop does not find the printer.');
+
+  co.send({ send: 'chatstate', to: chatAddress(id), state: 'composing' });
+  await user.locator('#typing', { hasText: 'root is typing…' }).waitFor();
+  co.send({ send: 'message', to: chatAddress(id), body: 'Which building are you in? <b>bold</b>' });
+  await user.locator('.messages li', { hasText: 'Which building are you in? <b>bold</b>' }).waitFor();
+  const stored = rtchat.show(id).messages.map((m) => `${m.role}:${m.author}:${m.text ?? m.body}`);
+  assert.ok(stored.includes('co:root:Which building are you in? <b>bold</b>'), JSON.stringify(stored));
+
+  // The user's typing reached the CO as XEP-0085 "composing" before the message.
+  const composing = co.events.findIndex((e) => e.event === 'chatstate' && e.from.startsWith(chatAddress(id)) && e.state === 'composing');
+  const message = co.events.findIndex((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)));
+  assert.ok(composing >= 0 && composing < message, 'composing came before the message');
+  await user.screenshot({ path: join(artefacts, 'xmpp-user-page.png') });
+
+  // The user leaves: the CO sees the chat go unavailable.
+  const before = co.events.length;
+  await user.context().close();
+  await co.waitFor((e) => e.event === 'presence' && e.from.startsWith(chatAddress(id)) && e.type === 'unavailable',
+    'the chat gone', 15000, before);
+});
+
+test('commands on the service address; strangers get an error', async () => {
+  const mark = co.events.length;
+  co.send({ send: 'message', to: env.XMPP_COMPONENT, body: 'list' });
+  const listed = await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT, 'the list', 10000, mark);
+  assert.match(listed.body, /^chat-\d+ zoe /m);
+
+  const stranger = new XmppClient(env.XMPP_STRANGER, env.XMPP_STRANGER_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await stranger.waitFor((e) => e.event === 'online', 'the stranger online');
+    stranger.send({ send: 'message', to: chatAddress(1), body: 'let me in' });
+    await stranger.waitFor((e) => e.event === 'error', 'an error stanza');
+    assert.ok(!rtchat.show(1).messages.some((m) => (m.text ?? m.body) === 'let me in'));
+  } finally {
+    await stranger.quit();
+  }
+});
+
+test('Prosody restarts mid-chat: what the user wrote meanwhile reaches the CO after the reconnect', async () => {
+  const { id, url } = rtchat.startChat('ann');
+  const user = await openAsUser(url);
+  execFileSync(join(process.env.RTCHAT_SOURCE_DIR, 'tests/xmpp/bed'), ['restart'], { stdio: 'ignore' });
+  await user.locator('#text').fill('Written while the XMPP server was away.');
+  await user.keyboard.press('Enter');
+  await user.locator('.messages li', { hasText: 'Written while the XMPP server was away.' }).waitFor();
+  // The CO's own client reconnects as any client would.
+  await co.quit();
+  co = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
+  await co.waitFor((e) => e.event === 'online', 'the CO back online', 20000);
+  const got = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)),
+    'the queued message', 30000);
+  assert.equal(got.body, 'Written while the XMPP server was away.');
+});
