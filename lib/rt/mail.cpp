@@ -111,6 +111,11 @@ public:
     }
 
     void correspond(int64_t id, const std::string& subject, const std::string& text) override {
+        if (system_.correspond_address.empty())
+            throw Failure(FailureKind::permanent,
+                          fmt::format("[rt.{}] correspond_address is not set: nothing to send a "
+                                      "reply on ticket {} to",
+                                      system_.name, id));
         const std::string message = "From: " + system_.from +
                                     "\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
                                     "Content-Type: text/plain; charset=utf-8\r\n"

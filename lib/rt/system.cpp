@@ -119,9 +119,6 @@ System load_one(const config::Config& config, const std::string& name) {
     if (sys.share_link == ShareLink::mail || sys.share_link == ShareLink::both)
         if (!sys.smtp_url.starts_with("smtp://") && !sys.smtp_url.starts_with("smtps://"))
             s.fail("smtp_url", "expected smtp://host[:port] or smtps://host[:port], to mail links");
-    if (sys.backend == Backend::mail && sys.has_api() &&
-        (sys.share_link == ShareLink::correspond || sys.share_link == ShareLink::both))
-        s.require("correspond_address", "to send chat links as replies by mail");
     if (sys.has_api()) {
         const std::string& auth = s.get("auth");
         sys.auth = auth == "negotiate" ? Auth::negotiate
