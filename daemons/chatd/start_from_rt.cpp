@@ -78,6 +78,18 @@ std::string link_message(const config::Config& config, const rt::Ticket& ticket,
     return tmpl.render(d);
 }
 
+// The ticket RT described, or the error a CO should see.
+const rt::Ticket& found_ticket(const rt::System& system, int64_t ticket_id,
+                               const std::string& error, const rt::TicketLookup& lookup) {
+    if (!error.empty())
+        throw ProtocolError(ErrorCode::unavailable,
+                            fmt::format("RT {} could not be asked about ticket {}: {}", system.name,
+                                        ticket_id, error));
+    if (!lookup.ticket)
+        throw ProtocolError(ErrorCode::not_found, lookup.why_not);
+    return *lookup.ticket;
+}
+
 struct Request {
     std::string user;
     std::string email;
@@ -120,13 +132,7 @@ void read_ticket(Call& call, const rt::System& system, int64_t ticket_id) {
         system, [lookup, ticket_id](rt::Client& rt) { *lookup = rt.ticket(ticket_id); },
         [&server, later, system, ticket_id, lookup](const std::string& error) {
             reply_later(server, later, [&]() -> proto::json {
-                if (!error.empty())
-                    throw ProtocolError(ErrorCode::unavailable,
-                                        fmt::format("RT {} could not be asked about ticket {}: {}",
-                                                    system.name, ticket_id, error));
-                if (!lookup->ticket)
-                    throw ProtocolError(ErrorCode::not_found, lookup->why_not);
-                const rt::Ticket& t = *lookup->ticket;
+                const rt::Ticket& t = found_ticket(system, ticket_id, error, *lookup);
                 proto::json people = proto::json::array();
                 for (const rt::Person& p : t.requestors)
                     people.push_back({{"name", p.name},
@@ -164,13 +170,7 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
             std::shared_ptr<proto::json> started;
             std::shared_ptr<std::string> message;
             try {
-                if (!error.empty())
-                    throw ProtocolError(ErrorCode::unavailable,
-                                        fmt::format("RT {} could not be asked about ticket {}: {}",
-                                                    system.name, ticket_id, error));
-                if (!lookup->ticket)
-                    throw ProtocolError(ErrorCode::not_found, lookup->why_not);
-                const rt::Ticket& t = *lookup->ticket;
+                const rt::Ticket& t = found_ticket(system, ticket_id, error, *lookup);
                 if (!system.queue_allowed(t.queue))
                     throw ProtocolError(
                         ErrorCode::bad_request,

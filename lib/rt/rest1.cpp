@@ -65,30 +65,14 @@ public:
                 {"attachment_1", doc.log, doc.log_filename, "text/plain; charset=UTF-8"});
         }
         parts.insert(parts.begin(), FormPart{"content", content, "", ""});
-        add_credentials(parts);
-        const std::string what = fmt::format("adding the transcript to ticket {}", id);
-        Response r = http_.post_multipart(fmt::format("{}/ticket/{}/comment", api_, id), parts);
-        const Rest1Answer a = answer(r, what, true);
-        // "# Comments added", "# Correspondence added" or "# Message recorded";
-        // anything else is RT explaining why not.
-        if (a.text.find(" added") == std::string::npos &&
-            a.text.find("Message recorded") == std::string::npos)
-            throw Failure(FailureKind::permanent,
-                          fmt::format("{}: RT refused it: {}", what, first_line(a.text)));
+        update(id, std::move(parts), fmt::format("adding the transcript to ticket {}", id));
     }
 
     void correspond(int64_t id, const std::string& subject, const std::string& text) override {
         std::string content = fmt::format("id: {}\nAction: correspond\n", id) +
                               rest1_field("Subject", subject) + rest1_field("Text", text);
-        std::vector<FormPart> parts{{"content", content, "", ""}};
-        add_credentials(parts);
-        const std::string what = fmt::format("writing to the requestors of ticket {}", id);
-        Response r = http_.post_multipart(fmt::format("{}/ticket/{}/comment", api_, id), parts);
-        const Rest1Answer a = answer(r, what, true);
-        if (a.text.find(" added") == std::string::npos &&
-            a.text.find("Message recorded") == std::string::npos)
-            throw Failure(FailureKind::permanent,
-                          fmt::format("{}: RT refused it: {}", what, first_line(a.text)));
+        update(id, {{"content", content, "", ""}},
+               fmt::format("writing to the requestors of ticket {}", id));
     }
 
     int64_t create_ticket(const std::string& queue, const Document& doc,
@@ -135,6 +119,20 @@ public:
     }
 
 private:
+    // A comment or correspondence on ticket `id` (REST 1.0 takes both at
+    // /comment, told apart by Action:).
+    void update(int64_t id, std::vector<FormPart> parts, const std::string& what) {
+        add_credentials(parts);
+        Response r = http_.post_multipart(fmt::format("{}/ticket/{}/comment", api_, id), parts);
+        const Rest1Answer a = answer(r, what, true);
+        // "# Comments added", "# Correspondence added" or "# Message recorded";
+        // anything else is RT explaining why not.
+        if (a.text.find(" added") == std::string::npos &&
+            a.text.find("Message recorded") == std::string::npos)
+            throw Failure(FailureKind::permanent,
+                          fmt::format("{}: RT refused it: {}", what, first_line(a.text)));
+    }
+
     // REST 1.0 lists requestors by address; their user record has the rest.
     Person person(const std::string& address) {
         Person p{address, address.find('@') == std::string::npos ? "" : address, ""};
