@@ -4,15 +4,9 @@
 # (REST 1.0), from tests/rt/bed and tests/krb/bed. Every result is read
 # back through RT's own API, as root.
 
-load ../cli/helpers
-
-setup_file() {
-    source /run/rtchat-test-bed/bed.env
-    source /run/rtchat-test-bed/krb.env
-}
+load helpers
 
 setup() {
-    source /run/rtchat-test-bed/bed.env
     source /run/rtchat-test-bed/krb.env
     setup_chatd
     export RTCHAT_SHARE_DIR=$RTCHAT_SOURCE_DIR TZ=UTC
@@ -27,7 +21,6 @@ teardown() {
     "$RTCHAT_SOURCE_DIR/tests/rt/bed" start-rt5 >/dev/null 2>&1 3>&- || true
 }
 
-bed() { "$RTCHAT_SOURCE_DIR/tests/rt/bed" "$@" 2>/dev/null | tail -1; }
 
 rt_system() { # NAME, then key = value lines on stdin
     { printf '[rt.%s]\n' "$1"; cat; } >>"$RTCHAT_CONFIG"
@@ -45,8 +38,6 @@ closed_chat() {
     echo "$id"
 }
 
-rest2() { curl -sf -u root:password "$RT5_URL/REST/2.0/$1"; }
-rest1_rt4() { curl -sf "$RT4_URL/REST/1.0/$1" -d user=root -d pass=password; }
 
 # "Type Creator" of each transaction of an RT 5 ticket, one per line.
 history5() {

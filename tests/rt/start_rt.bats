@@ -3,10 +3,9 @@
 # says who the chat is for, and its link reaches them as a reply on that
 # ticket; the transcript then lands in the same ticket.
 
-load ../cli/helpers
+load helpers
 
 setup() {
-    source /run/rtchat-test-bed/bed.env
     STATE=$(mktemp -d /tmp/rtchat-bats-XXXXXX)
     chmod 0755 "$STATE"
     export STATE RTCHAT_CONFIG=$STATE/rtchat.conf RTCHAT_SHARE_DIR=$RTCHAT_SOURCE_DIR TZ=UTC
@@ -47,9 +46,6 @@ teardown() {
     "$RTCHAT_SOURCE_DIR/tests/rt/bed" start-rt5 >/dev/null 2>&1 3>&- || true
 }
 
-bed() { "$RTCHAT_SOURCE_DIR/tests/rt/bed" "$@" 2>/dev/null | tail -1; }
-rest2() { curl -sf -u root:password "$RT5_URL/REST/2.0/$1"; }
-rest1_rt4() { curl -sf "$RT4_URL/REST/1.0/$1" -d user=root -d pass=password; }
 # The text of the correspondence transactions on an RT 5 ticket.
 replies5() {
     for t in $(rest2 "ticket/$1/history?fields=Type&per_page=100" | jq -r '.items[] | select(.Type == "Correspond") | .id'); do
