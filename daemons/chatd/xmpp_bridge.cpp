@@ -1,5 +1,6 @@
 #include "xmpp_bridge.hpp"
 
+#include "guest_link.hpp"
 #include "log/log.hpp"
 #include "proto/chat_json.hpp"
 #include "server.hpp"
@@ -8,6 +9,7 @@
 #include <charconv>
 #include <fmt/format.h>
 #include <fstream>
+#include <sstream>
 
 namespace rtchat::chatd {
 namespace {
@@ -65,17 +67,26 @@ XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings sett
                        std::map<std::string, std::string> co_jids)
     : server_(server)
     , jid_by_co_(std::move(co_jids)) {
+    // What XMPP input queues for chatd's own clients is flushed right away,
+    // as after a request from the socket (Server::settle).
+    struct Settle {
+        Server& server;
+        ~Settle() { server.settle(); }
+    };
     xmpp::Callbacks cb;
     cb.on_message = [this](const std::string& from, const std::string& local,
                            const std::string& body) {
+        Settle settle{server_};
         on_message(from, local, body);
     };
     cb.on_chatstate = [this](const std::string& from, const std::string& local,
                              const std::string& state) {
+        Settle settle{server_};
         on_chatstate(from, local, state);
     };
     cb.on_presence = [this](const std::string& from, const std::string& local,
                             const std::string& type) {
+        Settle settle{server_};
         on_presence(from, local, type);
     };
     cb.on_connected = [this] {
@@ -211,19 +222,76 @@ void XmppBridge::on_presence(const std::string& from, const std::string& local,
 }
 
 void XmppBridge::command(const std::string& co, const std::string& from, const std::string& text) {
-    const std::string verb = lower(text.substr(0, text.find(' ')));
-    if (verb == "list") {
-        std::string out;
-        for (const store::Chat& c : server_.store().list_chats(false))
-            out += fmt::format("chat-{} {} {}{}\n", c.id, c.user_name, store::to_string(c.state),
-                               c.rt_ticket ? fmt::format(" RT #{}", *c.rt_ticket) : "");
-        link_->send_message("", from, out.empty() ? "No open chats." : out);
-        return;
+    const auto reply = [&](const std::string& what) {
+        link_->send_message("", from, what);
+    };
+    std::istringstream words(text);
+    std::string verb;
+    words >> verb;
+    verb = lower(verb);
+    try {
+        if (verb == "list") {
+            std::string out;
+            for (const store::Chat& c : server_.store().list_chats(false))
+                out +=
+                    fmt::format("chat-{} {} {}{}\n", c.id, c.user_name, store::to_string(c.state),
+                                c.rt_ticket ? fmt::format(" RT #{}", *c.rt_ticket) : "");
+            return reply(out.empty() ? "No open chats." : out);
+        }
+        if (verb == "start") {
+            // start --user NAME [--email ADDRESS]
+            std::string flag;
+            std::string user;
+            std::string email;
+            while (words >> flag) {
+                if (flag == "--user")
+                    words >> user;
+                else if (flag == "--email")
+                    words >> email;
+                else
+                    return reply("Usage: start --user NAME [--email ADDRESS]. Starting from an "
+                                 "RT ticket is for chatctl start --rt N or the Chat item in RT "
+                                 "for now.");
+            }
+            store::NewChat chat;
+            chat.user_name = checked_user_name(user);
+            chat.user_email = checked_email(email);
+            chat.created_by = co;
+            const GuestLink link = mint_guest_link(server_.config(), server_.store().now());
+            chat.link_hash = link.hash;
+            chat.link_expires_at = link.expires_at;
+            const store::Chat created = server_.store().create_chat(chat);
+            server_.publish_chat(created);
+            log::info("chat_started", {{"chat", created.id}, {"co", co}, {"from", "xmpp"}});
+            return reply(fmt::format("Chat {} started for {}: write to {}. Give them this link "
+                                     "(it works once):\n{}",
+                                     created.id, created.user_name,
+                                     link_->address_of(chat_local(created.id)), link.url));
+        }
+        if (verb == "close") {
+            // close ID [summary...]
+            int64_t id = 0;
+            words >> id;
+            if (id <= 0)
+                return reply("Usage: close ID [summary for the top of the RT transcript]");
+            std::string summary;
+            std::getline(words, summary);
+            while (!summary.empty() && summary.front() == ' ')
+                summary.erase(0, 1);
+            summary = checked_text(
+                summary,
+                static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
+                "summary", true);
+            const store::Chat chat = server_.store().close_chat(id, co, summary, "closed by CO");
+            server_.publish_chat(chat);
+            log::info("chat_closed", {{"chat", id}, {"co", co}, {"via", "xmpp"}});
+            return reply(fmt::format("Chat {} closed; its transcript goes to RT.", id));
+        }
+    } catch (const std::exception& e) {
+        return reply(fmt::format("Not done: {}", e.what()));
     }
-    (void)co;
-    link_->send_message("", from,
-                        "Commands: list (the open chats). Write to chat-ID@ this service to "
-                        "talk in a chat.");
+    reply("Commands: list (the open chats); start --user NAME [--email ADDRESS]; close ID "
+          "[summary]. Write to chat-ID@ this service to talk in a chat.");
 }
 
 } // namespace rtchat::chatd

@@ -260,6 +260,10 @@ bool Link::connected() const {
     return impl_->up;
 }
 
+std::string Link::address_of(const std::string& local) const {
+    return impl_->address(local);
+}
+
 void Link::send_message(const std::string& from_local, const std::string& to,
                         const std::string& body) {
     Impl* impl = impl_.get();

@@ -48,6 +48,8 @@ public:
 
     void start();
     bool connected() const;
+    /// local@domain, or the domain itself for an empty local.
+    std::string address_of(const std::string& local) const;
 
     /// Sends (or queues while disconnected) a chat message from local@domain.
     void send_message(const std::string& from_local, const std::string& to,

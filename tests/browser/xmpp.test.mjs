@@ -73,11 +73,34 @@ test('user in the browser ↔ CO in an XMPP client: messages, typing, the user\'
     'the chat gone', 15000, before);
 });
 
-test('commands on the service address; strangers get an error', async () => {
+test('commands on the service address (list, start, close); strangers get an error', async () => {
   const mark = co.events.length;
   co.send({ send: 'message', to: env.XMPP_COMPONENT, body: 'list' });
   const listed = await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT, 'the list', 10000, mark);
   assert.match(listed.body, /^chat-\d+ zoe /m);
+
+  // start and close from the XMPP client: the chat is the CO's, its link works.
+  let at = co.events.length;
+  co.send({ send: 'message', to: env.XMPP_COMPONENT, body: 'start --user bea --email bea@example.org' });
+  const started = await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT, 'start', 10000, at);
+  const [, id] = started.body.match(/^Chat (\d+) started for bea: write to chat-\d+@/);
+  const link = started.body.match(/http:\/\/127\.0\.0\.1:\d+\/c\/[A-Za-z0-9_-]{43}/)[0];
+  assert.equal(rtchat.show(Number(id)).chat.created_by, 'root');
+  const bea = await openAsUser(link);
+  await bea.locator('#text').fill('Hi from Bea');
+  await bea.keyboard.press('Enter');
+  await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)) && e.body === 'Hi from Bea',
+    'Bea\'s message');
+  at = co.events.length;
+  co.send({ send: 'message', to: env.XMPP_COMPONENT, body: `close ${id} Explained the VPN client.` });
+  const closed = await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT, 'close', 10000, at);
+  assert.equal(closed.body, `Chat ${id} closed; its transcript goes to RT.`);
+  assert.equal(rtchat.show(Number(id)).chat.summary, 'Explained the VPN client.');
+  assert.equal(rtchat.show(Number(id)).chat.state, 'closed');
+  at = co.events.length;
+  co.send({ send: 'message', to: env.XMPP_COMPONENT, body: `close ${id} again` });
+  const again = await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT, 'close again', 10000, at);
+  assert.match(again.body, /^Not done: /);
 
   const stranger = new XmppClient(env.XMPP_STRANGER, env.XMPP_STRANGER_PASSWORD, env.XMPP_C2S_PORT);
   try {
