@@ -36,7 +36,8 @@ RtAccess::~RtAccess() {
 void RtAccess::configure(const config::Config& config) {
     try {
         systems_ = rt::load_systems(config);
-        default_name_ = config.get("chat2rt", "default_rt");
+        ++generation_; // the worker signs in afresh with the new settings
+        config_ = std::make_unique<config::Config>(config);
         config_error_.clear();
     } catch (const std::exception& e) {
         systems_.clear();
@@ -50,10 +51,11 @@ std::optional<rt::System> RtAccess::system_with_api(const std::string& name) con
         throw proto::ProtocolError(proto::ErrorCode::unavailable,
                                    "chatd cannot use the RT configuration: " + config_error_);
     const rt::System* found = nullptr;
-    const std::string wanted = name.empty() ? default_name_ : name;
-    for (const rt::System& sys : systems_)
-        if (sys.name == wanted || (wanted.empty() && systems_.size() == 1))
-            found = &sys;
+    try {
+        found = rt::choose_system(systems_, *config_, name);
+    } catch (const config::ConfigError& e) {
+        throw proto::ProtocolError(proto::ErrorCode::bad_request, e.what());
+    }
     if (!found || !found->has_api())
         return std::nullopt;
     return *found;
@@ -61,14 +63,14 @@ std::optional<rt::System> RtAccess::system_with_api(const std::string& name) con
 
 void RtAccess::run(rt::System system, std::function<void(rt::Client&)> work,
                    std::function<void(const std::string& error)> done) {
-    auto job = [this, system = std::move(system), work = std::move(work),
+    const uint64_t generation = generation_;
+    auto job = [this, generation, system = std::move(system), work = std::move(work),
                 done = std::move(done)]() mutable {
         std::string error;
         try {
             if (system.auth == rt::Auth::negotiate)
                 rt::acquire_kerberos_credentials(system.keytab, system.principal);
-            rt::Session session;
-            auto client = rt::make_client(system, session);
+            auto client = rt::make_client(system, session_for(system, generation));
             work(*client);
         } catch (const std::exception& e) {
             error = e.what();
@@ -80,6 +82,20 @@ void RtAccess::run(rt::System system, std::function<void(rt::Client&)> work,
         jobs_.push_back(std::move(job));
     }
     wake_.notify_one();
+}
+
+rt::Session& RtAccess::session_for(const rt::System& system, uint64_t generation) {
+    // Worker thread only. RT checks a password or token in ~0.3 s and a
+    // session cookie in ~25 ms: one sign-in serves every request to a system
+    // until the configuration changes.
+    if (generation != sessions_generation_) {
+        sessions_.clear();
+        sessions_generation_ = generation;
+    }
+    auto& session = sessions_[system.name];
+    if (!session)
+        session = std::make_unique<rt::Session>();
+    return *session;
 }
 
 void RtAccess::worker() {

@@ -11,6 +11,8 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,10 +44,15 @@ public:
 
 private:
     void worker();
+    rt::Session& session_for(const rt::System& system, uint64_t generation);
 
     ipc::EventLoop& loop_;
     std::vector<rt::System> systems_;
-    std::string default_name_;
+    std::unique_ptr<config::Config> config_; ///< for rt::choose_system
+    uint64_t generation_ = 0;                ///< counts configure() calls
+    // The worker thread's own: RT sessions, per system, of one generation.
+    std::map<std::string, std::unique_ptr<rt::Session>> sessions_;
+    uint64_t sessions_generation_ = 0;
     std::string config_error_;
     std::mutex mutex_;
     std::condition_variable wake_;
