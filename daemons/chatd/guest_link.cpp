@@ -4,12 +4,16 @@
 
 namespace rtchat::chatd {
 
-GuestLink mint_guest_link(const config::Config& config, int64_t now) {
-    auth::MintedToken token = auth::mint_token();
+std::string web_address(const config::Config& config, std::string_view path) {
     std::string base = config.get("web", "base_url");
     while (!base.empty() && base.back() == '/')
         base.pop_back();
-    return GuestLink{base + "/c/" + token.token, std::move(token.hash),
+    return base + std::string(path);
+}
+
+GuestLink mint_guest_link(const config::Config& config, int64_t now) {
+    auth::MintedToken token = auth::mint_token();
+    return GuestLink{web_address(config, "/c/" + token.token), std::move(token.hash),
                      now + config.get_duration("chatd", "link_ttl").count() * 1000};
 }
 

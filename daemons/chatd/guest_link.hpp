@@ -20,4 +20,7 @@ struct GuestLink {
 /// Mints a link under [web] base_url that lives for [chatd] link_ttl from `now`.
 GuestLink mint_guest_link(const config::Config& config, int64_t now);
 
+/// `path` on chat-webd as users reach it ([web] base_url).
+std::string web_address(const config::Config& config, std::string_view path);
+
 } // namespace rtchat::chatd

@@ -22,16 +22,10 @@ namespace {
 using proto::ErrorCode;
 using proto::ProtocolError;
 
-bool same(const std::string& a, const std::string& b) {
-    return !a.empty() && a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
 std::string describe(const rt::Person& p) {
     const std::string name = p.real_name.empty() ? p.name : p.real_name;
-    return p.email.empty() || same(p.email, name) ? name : fmt::format("{} <{}>", name, p.email);
+    return p.email.empty() || rt::same_user(p.email, name) ? name
+                                                           : fmt::format("{} <{}>", name, p.email);
 }
 
 // A site login is an RT user name that is not an address; the chat then
@@ -40,13 +34,6 @@ std::string chat_user_name(const rt::Person& p) {
     if (p.name.find('@') == std::string::npos && !p.name.empty())
         return p.name;
     return p.real_name.empty() ? p.email : p.real_name;
-}
-
-std::string my_chats_url(const config::Config& config) {
-    std::string base = config.get("web", "base_url");
-    while (!base.empty() && base.back() == '/')
-        base.pop_back();
-    return base + "/my/";
 }
 
 std::string link_message(const config::Config& config, const rt::Ticket& ticket,
@@ -109,9 +96,11 @@ rt::Person choose_requestor(const rt::Ticket& ticket, const std::string& user,
                             fmt::format("ticket {} has no requestor to chat with", ticket.id));
     if (!user.empty() || !email.empty()) {
         for (const rt::Person& p : ticket.requestors)
-            if ((!email.empty() && (same(p.email, email) || same(p.name, email))) ||
+            if ((!email.empty() &&
+                 (rt::same_user(p.email, email) || rt::same_user(p.name, email))) ||
                 (!user.empty() &&
-                 (same(p.name, user) || same(p.real_name, user) || same(p.email, user))))
+                 (rt::same_user(p.name, user) || rt::same_user(p.real_name, user) ||
+                  rt::same_user(p.email, user))))
                 return p;
         throw ProtocolError(ErrorCode::bad_request,
                             fmt::format("{} is not a requestor of ticket {}; its requestors: {}",
@@ -193,7 +182,7 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                 chat.created_by = req.co;
                 GuestLink link = mint_guest_link(server.config(), server.store().now());
                 if (by_login)
-                    link = GuestLink{my_chats_url(server.config()), "", 0};
+                    link = GuestLink{web_address(server.config(), "/my/"), "", 0};
                 chat.link_hash = link.hash;
                 chat.link_expires_at = link.expires_at;
                 const store::Chat created = server.store().create_chat(chat);

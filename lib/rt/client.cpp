@@ -4,7 +4,17 @@
 #include "rt/rest1.hpp"
 #include "rt/rest2.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace rtchat::rt {
+
+bool same_user(const std::string& a, const std::string& b) {
+    return !a.empty() && a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
 
 std::unique_ptr<Client> make_client(const System& system, Session& session) {
     switch (system.backend) {

@@ -22,6 +22,10 @@ struct Person {
     std::string real_name; ///< may be empty
 };
 
+/// Whether two RT user names or addresses name the same user: RT compares
+/// them without case. An empty one names nobody.
+bool same_user(const std::string& a, const std::string& b);
+
 struct Ticket {
     int64_t id = 0;
     std::string queue;

@@ -7,13 +7,6 @@
 namespace rtchat::rt {
 namespace {
 
-bool same_person(const std::string& a, const std::string& b) {
-    return !a.empty() && a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
 Document render(const Job& job, const transcript::Options& options, int64_t now_ms,
                 const std::string& flag) {
     const auto attached = transcript::render(job.chat, job.messages, job.delivery.marker, options,
@@ -41,7 +34,7 @@ std::string ticket_mismatch(const System& system, const store::Chat& chat, const
                            ticket.queue);
     for (const Person& requestor : ticket.requestors)
         for (const std::string& known : {requestor.name, requestor.email})
-            if (same_person(known, chat.user_email) || same_person(known, chat.user_name))
+            if (same_user(known, chat.user_email) || same_user(known, chat.user_name))
                 return {};
     return fmt::format("{} is not among the requestors of ticket {}",
                        chat.user_email.empty() ? chat.user_name : chat.user_email, ticket.id);
