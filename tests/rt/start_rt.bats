@@ -6,21 +6,12 @@
 load helpers
 
 setup() {
-    STATE=$(mktemp -d /tmp/rtchat-bats-XXXXXX)
-    chmod 0755 "$STATE"
-    export STATE RTCHAT_CONFIG=$STATE/rtchat.conf RTCHAT_SHARE_DIR=$RTCHAT_SOURCE_DIR TZ=UTC
+    export RTCHAT_SHARE_DIR=$RTCHAT_SOURCE_DIR TZ=UTC
+    setup_chatd
     install -m 0600 "$RT5_BOT_TOKEN_FILE" "$STATE/rt5.token"
     install -m 0600 "$RT_BOT_PASSWORD_FILE" "$STATE/bot.password"
-    cat >"$RTCHAT_CONFIG" <<CONF
-[store]
-path = $STATE/rtchat.db
-[chatd]
-socket = $STATE/chatd.sock
-socket_mode = 0666
-co_group = users
-[web]
-base_url = https://chat.example.org
-share_dir = $RTCHAT_SOURCE_DIR
+    # chatd reads the RT systems when it starts.
+    cat >>"$RTCHAT_CONFIG" <<CONF
 [chat2rt]
 default_rt = five
 [rt.five]
@@ -38,6 +29,7 @@ user = $RT_BOT_USER
 password_file = $STATE/bot.password
 queue = Chat
 CONF
+    chatd_stop
     chatd_start
 }
 
