@@ -164,6 +164,10 @@ void measure_rss(bool webd, int port, int pid, int n, const std::string& chatd_s
     fmt::print("{} rss streams={} before_kib={} after_kib={} per_stream_bytes={:.0f}\n",
                webd ? "chat-webd" : "bare", n, before, after,
                (after - before) * 1024.0 / static_cast<double>(n));
+    // BENCH_HOLD=SECONDS keeps the streams open for a look from outside
+    // (gdb's malloc_stats, /proc/PID/smaps).
+    if (const char* hold = std::getenv("BENCH_HOLD"))
+        std::this_thread::sleep_for(std::chrono::seconds(std::atoi(hold)));
     for (int fd : fds)
         close(fd);
 }

@@ -307,17 +307,40 @@ const std::string* App::static_file(const std::string& name, std::string& type) 
     return &it->second.first;
 }
 
-void App::add_stream(int64_t chat, const std::shared_ptr<UserStream>& stream) {
-    streams_by_chat_[chat].push_back(stream);
-    std::weak_ptr<UserStream> weak = stream;
-    stream->out->on_closed = [this, chat, weak] {
-        auto& list = streams_by_chat_[chat];
-        std::erase_if(list, [&](const auto& s) { return s == weak.lock() || !s->out->open(); });
-        if (list.empty()) {
-            streams_by_chat_.erase(chat);
-            chatd_.request("unsubscribe", {{"chat", chat}}, [](const ipc::Reply&) {});
-        }
+void App::add_stream(const std::shared_ptr<UserStream>& stream, const std::string& session,
+                     const std::string& user, int64_t chat) {
+    count_user_stream(user, 1);
+    stream->session = &streams_by_session_.find(session)->first;
+    stream->user = &streams_by_user_.find(user)->first;
+    stream->chat = chat;
+    streams_by_chat_.emplace(chat, stream.get());
+    stream->on_closed = [this, raw = stream.get()] {
+        remove_stream(*raw);
     };
+}
+
+void App::remove_stream(UserStream& stream) {
+    auto [first, last] = streams_by_chat_.equal_range(stream.chat);
+    for (auto it = first; it != last; ++it)
+        if (it->second == &stream) {
+            streams_by_chat_.erase(it);
+            break;
+        }
+    if (!streams_by_chat_.contains(stream.chat))
+        chatd_.request("unsubscribe", {{"chat", stream.chat}}, [](const ipc::Reply&) {});
+    // Copies: the counts may drop the strings the stream points at.
+    const std::string session = *stream.session;
+    const std::string user = *stream.user;
+    count_user_stream(user, -1);
+    count_session_stream(session, -1);
+}
+
+std::vector<UserStream*> App::streams_of_chat(int64_t chat) const {
+    std::vector<UserStream*> streams;
+    auto [first, last] = streams_by_chat_.equal_range(chat);
+    for (auto it = first; it != last; ++it)
+        streams.push_back(it->second);
+    return streams;
 }
 
 size_t App::streams_of_session(const std::string& session) const {
@@ -366,34 +389,32 @@ void App::on_chatd_event(const proto::json& event) {
     const int64_t chat = event.value("chat", proto::json()).is_object()
                              ? event["chat"].value("id", int64_t{0})
                              : event.value("chat", int64_t{0});
-    auto it = streams_by_chat_.find(chat);
-    if (it == streams_by_chat_.end())
+    const std::vector<UserStream*> streams = streams_of_chat(chat);
+    if (streams.empty())
         return;
-    // Copied: a send may close a stream, which edits the list.
-    const auto streams = it->second;
     if (kind == "message") {
         const proto::json& m = event["message"];
         const int64_t id = m.value("id", int64_t{0});
         const std::string line = sse_event("message", m, id);
-        for (const auto& s : streams)
-            if (id > s->last_id && s->out->send(line))
+        for (UserStream* s : streams)
+            if (id > s->last_id && s->send(line))
                 s->last_id = id;
     } else if (kind == "typing" && event.value("who", "") == "co") {
         const std::string line = sse_event("typing", {{"name", event.value("name", "")}});
-        for (const auto& s : streams)
-            s->out->send(line);
+        for (UserStream* s : streams)
+            s->send(line);
     } else if (kind == "presence" && event.value("who", "") == "co") {
         const std::string line = sse_event(
             "presence", {{"state", event.value("state", "")}, {"name", event.value("name", "")}});
-        for (const auto& s : streams)
-            s->out->send(line);
+        for (UserStream* s : streams)
+            s->send(line);
     } else if (kind == "chat") {
         const std::string line = sse_event("state", event["chat"]);
         const bool ended = !is_open_state(event["chat"]);
-        for (const auto& s : streams) {
-            s->out->send(line);
+        for (UserStream* s : streams) {
+            s->send(line);
             if (ended)
-                s->out->close();
+                s->close();
         }
     }
 }
@@ -418,21 +439,18 @@ void App::on_chatd_state(bool connected) {
     // chat again from the oldest message a stream of it has seen (chatd
     // replays the rest as events; ids keep each message to once a stream),
     // and say again who is here.
-    for (auto& [chat, streams] : streams_by_chat_) {
-        if (streams.empty())
-            continue;
-        int64_t oldest = streams.front()->last_id;
-        for (const auto& s : streams)
-            oldest = std::min(oldest, s->last_id);
+    std::map<int64_t, std::pair<const std::string*, int64_t>> chats; // session, oldest id
+    for (const auto& [chat, s] : streams_by_chat_) {
+        auto [it, fresh] = chats.try_emplace(chat, s->session, s->last_id);
+        it->second.second = std::min(it->second.second, s->last_id);
+    }
+    for (const auto& [chat, first] : chats) {
         const int64_t chat_id = chat;
-        chatd_.request("user_subscribe", {{"session", streams.front()->session}, {"after", oldest}},
+        chatd_.request("user_subscribe", {{"session", *first.first}, {"after", first.second}},
                        [this, chat_id](const ipc::Reply& r) {
-                           auto it = streams_by_chat_.find(chat_id);
-                           if (it == streams_by_chat_.end())
-                               return;
                            if (!r.ok) {
-                               for (const auto& s : std::vector(it->second))
-                                   s->out->close();
+                               for (UserStream* s : streams_of_chat(chat_id))
+                                   s->close();
                                return;
                            }
                            on_chatd_event({{"event", "chat"}, {"chat", r.result["chat"]}});
@@ -446,10 +464,12 @@ void App::heartbeat() {
     // A comment line: browsers ignore it; a browser that left makes the
     // write fail, which is how a departure is noticed (recipe pitfall 4).
     const int64_t slice = heartbeat_tick_++ % heartbeat_slices;
-    for (auto& [chat, streams] : streams_by_chat_)
+    std::vector<UserStream*> due;
+    for (const auto& [chat, s] : streams_by_chat_)
         if (chat % heartbeat_slices == slice)
-            for (const auto& s : std::vector(streams))
-                s->out->send(": keep-alive\n\n");
+            due.push_back(s);
+    for (UserStream* s : due)
+        s->send(": keep-alive\n\n");
     if (slice == 0)
         for (const auto& entry : std::vector(console_streams_))
             entry.second->send(": keep-alive\n\n");

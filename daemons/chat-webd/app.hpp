@@ -21,11 +21,13 @@ namespace rtchat::webd {
 
 using ExchangePtr = std::shared_ptr<web::Exchange>;
 
-/// One browser tab's event stream, for one chat.
-struct UserStream {
-    std::shared_ptr<web::EventStream> out;
-    std::string session; ///< to follow the chat again after chatd restarts
-    std::string user;    ///< the chat's user, for the per-user limit
+/// One browser tab's event stream, for one chat. The strings live once,
+/// as keys of App's per-session and per-user counts, which outlive every
+/// stream they count.
+struct UserStream : web::EventStream {
+    const std::string* session = nullptr; ///< to follow the chat again after chatd restarts
+    const std::string* user = nullptr;    ///< the chat's user, for the per-user limit
+    int64_t chat = 0;
     int64_t last_id = 0; ///< the newest message id it has been sent
 };
 
@@ -72,13 +74,14 @@ public:
     /// A console event stream: every chat's events, while the CO has it open.
     void add_console_stream(const std::string& co, const std::shared_ptr<web::EventStream>& out);
 
-    /// Starts following `chat` for a new stream; the stream gets events
-    /// with ids above its last_id.
-    void add_stream(int64_t chat, const std::shared_ptr<UserStream>& stream);
+    /// Starts following `chat` for a new stream of the session's (counted
+    /// already, see count_session_stream); the stream gets events with ids
+    /// above its last_id. Its counts are given back when it closes.
+    void add_stream(const std::shared_ptr<UserStream>& stream, const std::string& session,
+                    const std::string& user, int64_t chat);
     size_t streams_of_session(const std::string& session) const;
     void count_session_stream(const std::string& session, int delta);
     size_t streams_of_user(const std::string& user) const;
-    void count_user_stream(const std::string& user, int delta);
     /// Tells chatd how the user's page is: online, away or gone.
     void report_presence(const std::string& session, const std::string& state);
 
@@ -87,6 +90,10 @@ private:
     void on_chatd_event(const proto::json& event);
     void on_chatd_state(bool connected);
     void heartbeat();
+    void remove_stream(UserStream& stream);
+    void count_user_stream(const std::string& user, int delta);
+    /// The streams of a chat, copied: a send may end a stream.
+    std::vector<UserStream*> streams_of_chat(int64_t chat) const;
     static constexpr int64_t heartbeat_slices = 10;
     int64_t heartbeat_tick_ = 0;
 
@@ -99,7 +106,9 @@ private:
     std::string origin_;
     bool secure_cookies_;
     std::map<std::string, std::pair<std::string, std::string>> static_files_;
-    std::unordered_map<int64_t, std::vector<std::shared_ptr<UserStream>>> streams_by_chat_;
+    // Raw pointers: libmicrohttpd's connection owns each stream, and
+    // remove_stream() drops it from here before the stream goes.
+    std::unordered_multimap<int64_t, UserStream*> streams_by_chat_;
     std::unordered_map<std::string, int> streams_by_session_;
     std::unordered_map<std::string, int> streams_by_user_;
     std::vector<std::pair<std::string, std::shared_ptr<web::EventStream>>> console_streams_;

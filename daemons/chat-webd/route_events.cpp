@@ -59,37 +59,26 @@ void route_chat_events(App& app, const ExchangePtr& ex) {
                 app.count_session_stream(session, -1);
                 return ex->respond(web::Response::text(429, "too many open chat windows\n"));
             }
-            auto stream = std::make_shared<UserStream>();
-            stream->session = session;
-            stream->user = user;
-            stream->last_id = after;
-            stream->out = ex->stream({{"Cache-Control", "no-store"}});
-            if (!stream->out->open()) {
+            auto stream = ex->stream<UserStream>({{"Cache-Control", "no-store"}});
+            if (!stream->open()) {
                 app.count_session_stream(session, -1); // the browser left meanwhile
                 return;
             }
+            stream->last_id = after;
             // The browser waits this long before reconnecting after a drop.
-            stream->out->send("retry: 2000\n\n");
+            stream->send("retry: 2000\n\n");
             for (const proto::json& m : r.result["messages"]) {
                 const int64_t id = m.value("id", int64_t{0});
                 if (id > stream->last_id) {
-                    stream->out->send(sse_event("message", m, id));
+                    stream->send(sse_event("message", m, id));
                     stream->last_id = id;
                 }
             }
-            stream->out->send(sse_event("state", r.result["chat"]));
-            stream->out->send(sse_event(
+            stream->send(sse_event("state", r.result["chat"]));
+            stream->send(sse_event(
                 "presence", {{"state", r.result.value("co_online", false) ? "online" : "gone"},
                              {"name", r.result["chat"].value("co", "")}}));
-            app.add_stream(r.result["chat"].value("id", int64_t{0}), stream);
-            app.count_user_stream(user, 1);
-            auto chained = std::move(stream->out->on_closed);
-            stream->out->on_closed = [&app, session, user, chained] {
-                app.count_session_stream(session, -1);
-                app.count_user_stream(user, -1);
-                if (chained)
-                    chained();
-            };
+            app.add_stream(stream, session, user, r.result["chat"].value("id", int64_t{0}));
         });
 }
 

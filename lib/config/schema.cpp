@@ -127,7 +127,7 @@ constexpr std::array keys{
             "user_header: the site's Apache."},
     KeySpec{"web", "user_header", Kind::text, "X-Remote-User",
             "Request header in which the trusted proxy names the signed-in user."},
-    KeySpec{"web", "connection_memory", Kind::integer, "8192",
+    KeySpec{"web", "connection_memory", Kind::integer, "6144",
             "Bytes each connection may use for its request line, headers and answer headers "
             "(libmicrohttpd's per-connection pool); a request that needs more gets 431.",
             4096, 1024 * 1024},

@@ -59,7 +59,12 @@ bool Connection::flush() {
         return false;
     }
     if (out_start_ == out_.size()) {
-        out_.clear();
+        // A burst (thousands of browsers arriving at once) must not leave
+        // its buffer behind for the life of the connection.
+        if (out_.capacity() > 65536)
+            std::string().swap(out_);
+        else
+            out_.clear();
         out_start_ = 0;
     } else if (out_start_ > 65536) {
         out_.erase(0, out_start_);

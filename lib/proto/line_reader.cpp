@@ -23,8 +23,12 @@ std::variant<std::monostate, std::string, OversizedLine> LineReader::next() {
                 skipping_ = true;
                 return OversizedLine{seen};
             }
-            // Compact now and then so the buffer does not grow with every line.
-            if (start_ > 0 && start_ >= buffer_.size() / 2) {
+            // Compact now and then so the buffer does not grow with every
+            // line, and give a burst's memory back once it is read.
+            if (start_ == buffer_.size() && buffer_.capacity() > 65536) {
+                std::string().swap(buffer_);
+                start_ = 0;
+            } else if (start_ > 0 && start_ >= buffer_.size() / 2) {
                 buffer_.erase(0, start_);
                 start_ = 0;
             }

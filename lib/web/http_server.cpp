@@ -88,7 +88,18 @@ struct MhdCallbacks {
                 ex.dispatched_ = true;
                 server->handler_(*holder);
             }
-            if (ex.response_ || ex.stream_)
+            if (ex.stream_) {
+                const bool ok = server->queue(ex);
+                // From here the stream is the connection's whole state: the
+                // exchange is done, and an idle browser should not keep it.
+                ex.stream_.reset();
+                ex.finished_ = true;
+                ex.conn_ = nullptr;
+                delete holder;
+                *con_cls = nullptr;
+                return ok ? MHD_YES : MHD_NO;
+            }
+            if (ex.response_)
                 return server->queue(ex) ? MHD_YES : MHD_NO;
             // No answer yet: it comes from another callback, which resumes us.
             MHD_suspend_connection(conn);
@@ -112,12 +123,8 @@ struct MhdCallbacks {
         Exchange& ex = **holder;
         // The browser left before its stream was sent: the stream ends here,
         // or whoever counted it would wait for an end that never comes.
-        if (ex.stream_ && !server->streams_.contains(ex.stream_.get()) && ex.stream_->open_) {
-            ex.stream_->open_ = false;
-            ex.stream_->conn_ = nullptr;
-            if (auto done = std::move(ex.stream_->on_closed))
-                done();
-        }
+        if (ex.stream_ && !ex.stream_->queued_)
+            ex.stream_->finish();
         ex.finished_ = true;
         ex.conn_ = nullptr;
         server->suspended_.erase(holder->get());
@@ -126,24 +133,14 @@ struct MhdCallbacks {
     }
 
     static ssize_t stream_read(void* cls, uint64_t, char* buf, size_t max) {
-        return (*static_cast<std::shared_ptr<EventStream>*>(cls))->read(buf, max);
+        return static_cast<EventStream*>(cls)->read(buf, max);
     }
 
     static void stream_free(void* cls) {
-        auto* holder = static_cast<std::shared_ptr<EventStream>*>(cls);
-        std::shared_ptr<EventStream> stream = *holder;
-        delete holder;
-        stream->open_ = false;
-        stream->conn_ = nullptr;
-        if (stream->server_)
-            stream->server_->streams_.erase(stream.get());
-        if (auto done = std::move(stream->on_closed)) {
-            try {
-                done();
-            } catch (const std::exception& e) {
-                log::error("stream_close_failed", {{"error", e.what()}});
-            }
-        }
+        auto* raw = static_cast<EventStream*>(cls);
+        // Alive until on_closed has run, released when this returns.
+        const std::shared_ptr<EventStream> stream = std::move(raw->self_);
+        stream->finish();
     }
 
     static void log_mhd(void*, const char* fmt, va_list ap) {
@@ -155,7 +152,12 @@ struct MhdCallbacks {
             line = line.substr(0, at + 3) + "[token]";
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
             line.pop_back();
-        log::warning("libmicrohttpd", {{"message", line}});
+        // A browser that left while its stream slept is found out when the
+        // stream ends (chat-webd stopping, or the chat closing): routine.
+        if (line.find("closed by remote peer") != std::string::npos)
+            log::debug("libmicrohttpd", {{"message", line}});
+        else
+            log::warning("libmicrohttpd", {{"message", line}});
     }
 };
 
@@ -186,11 +188,10 @@ void Exchange::resume() {
     server_->wake();
 }
 
-std::shared_ptr<EventStream> Exchange::stream(Headers headers) {
-    auto s = std::make_shared<EventStream>();
+void Exchange::start_stream(const std::shared_ptr<EventStream>& s, Headers headers) {
     if (answered_ || finished_) {
         s->open_ = false;
-        return s;
+        return;
     }
     answered_ = true;
     s->server_ = server_;
@@ -198,13 +199,12 @@ std::shared_ptr<EventStream> Exchange::stream(Headers headers) {
     stream_ = s;
     stream_headers_ = std::move(headers);
     resume();
-    return s;
 }
 
 bool EventStream::send(std::string_view bytes) {
     if (!open_ || closing_)
         return false;
-    if (buffer_.size() - sent_ + bytes.size() > max_buffered_) {
+    if (buffer_.size() - sent_ + bytes.size() > max_buffered) {
         log::warning("stream_too_slow", {{"buffered", buffer_.size() - sent_}});
         close();
         return false;
@@ -226,6 +226,27 @@ void EventStream::resume() {
         suspended_ = false;
         MHD_resume_connection(conn_);
         server_->wake();
+    }
+}
+
+void EventStream::finish() {
+    if (!open_)
+        return;
+    open_ = false;
+    conn_ = nullptr;
+    if (queued_ && server_) {
+        (prev_ ? prev_->next_ : server_->first_stream_) = next_;
+        if (next_)
+            next_->prev_ = prev_;
+        prev_ = next_ = nullptr;
+        --server_->open_streams_;
+    }
+    if (auto done = std::move(on_closed)) {
+        try {
+            done();
+        } catch (const std::exception& e) {
+            log::error("stream_close_failed", {{"error", e.what()}});
+        }
     }
 }
 
@@ -321,22 +342,28 @@ bool HttpServer::queue(Exchange& ex) {
     MHD_Response* r = nullptr;
     unsigned status = MHD_HTTP_OK;
     if (ex.stream_) {
-        auto* holder = new std::shared_ptr<EventStream>(ex.stream_);
+        EventStream& s = *ex.stream_;
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, &MhdCallbacks::stream_read,
-                                              holder, &MhdCallbacks::stream_free);
+                                              &s, &MhdCallbacks::stream_free);
+        if (!r) {
+            s.finish();
+            return false;
+        }
+        s.self_ = ex.stream_;
+        s.queued_ = true;
+        s.next_ = first_stream_;
+        if (first_stream_)
+            first_stream_->prev_ = &s;
+        first_stream_ = &s;
+        ++open_streams_;
         add_headers(r, ex.stream_headers_);
+        // Nothing more: every response header is kept for the life of the
+        // stream, about 130 bytes each. (A proxy in front is told not to
+        // buffer by its own configuration: flushpackets=on in Apache,
+        // proxy_buffering off in nginx.)
         MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
-        // Tells a proxy in front (Apache's mod_proxy, nginx) not to buffer the stream.
-        MHD_add_response_header(r, "X-Accel-Buffering", "no");
-        streams_.insert(ex.stream_.get());
         // Streams live as long as the browser keeps them open.
         MHD_set_connection_option(ex.conn_, MHD_CONNECTION_OPTION_TIMEOUT, 0U);
-        // An idle stream should cost little more than MHD's own pool: no
-        // page headers (the stream is no page), nothing kept that was only
-        // needed to start it.
-        ex.stream_headers_ = Headers();
-        ex.path_ = std::string();
-        ex.body_ = std::string();
         const MHD_Result ok = MHD_queue_response(ex.conn_, status, r);
         MHD_destroy_response(r);
         return ok == MHD_YES;
@@ -360,7 +387,7 @@ void HttpServer::stop() {
     // Everything suspended must be resumed before MHD_stop_daemon (pitfall 5).
     for (Exchange* ex : std::set<Exchange*>(suspended_))
         ex->respond(Response::text(503, "The server is stopping.\n"));
-    for (EventStream* s : std::set<EventStream*>(streams_))
+    for (EventStream* s = first_stream_; s; s = s->next_)
         s->close();
     MHD_run(daemon_);
     loop_.remove(reg_);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,18 +39,26 @@ struct Response {
 class HttpServer;
 struct MhdCallbacks;
 
-/// An open Server-Sent Events stream. Owned jointly by the server (until
-/// the browser leaves) and whoever feeds it.
+/// An open Server-Sent Events stream. libmicrohttpd's connection holds it
+/// until the browser leaves; whoever feeds it may hold it too. Idle streams
+/// are most of chat-webd's memory, so this stays small: a class that needs
+/// more per stream derives from it (Exchange::stream<T>) instead of keeping
+/// a second object beside it.
 class EventStream {
 public:
     /// Queues bytes already in SSE form. False if the stream is gone or the
-    /// browser has fallen more than `max_buffered` bytes behind (it is then closed).
+    /// browser has fallen more than max_buffered bytes behind (it is then closed).
     bool send(std::string_view bytes);
     /// Ends the stream once what is queued has been sent.
     void close();
     bool open() const { return open_; }
-    /// Called once, when the connection is gone (the browser left or close() finished).
+    /// Called once, when the connection is gone (the browser left or close()
+    /// finished), while the stream is still alive. Keep what it captures to
+    /// 16 trivially copyable bytes (a pointer or two): std::function holds
+    /// that much without allocating.
     std::function<void()> on_closed;
+
+    static constexpr size_t max_buffered = 256 * 1024;
 
 private:
     friend class HttpServer;
@@ -57,15 +66,23 @@ private:
     friend class Exchange;
     ssize_t read(char* buf, size_t max);
     void resume();
+    /// The connection is gone: unlinks the stream and tells on_closed.
+    void finish();
 
     HttpServer* server_ = nullptr;
     MHD_Connection* conn_ = nullptr;
     std::string buffer_;
     size_t sent_ = 0;
-    size_t max_buffered_ = 256 * 1024;
+    /// The connection's reference, from queueing until libmicrohttpd frees
+    /// the response; its callbacks get the raw pointer.
+    std::shared_ptr<EventStream> self_;
+    /// The server's list of open streams (for stop()), threaded through them.
+    EventStream* prev_ = nullptr;
+    EventStream* next_ = nullptr;
     bool suspended_ = false;
     bool closing_ = false;
     bool open_ = true;
+    bool queued_ = false;
 };
 
 /// One request and its answer.
@@ -85,12 +102,19 @@ public:
     /// Answers; from the handler or later. Ignored once the browser is gone.
     void respond(Response response);
     /// Answers with an event stream; `headers` are added to the response.
-    std::shared_ptr<EventStream> stream(Headers headers);
+    /// The stream is a T, which derives from EventStream.
+    template <class T = EventStream> std::shared_ptr<T> stream(Headers headers) {
+        static_assert(std::is_base_of_v<EventStream, T>);
+        auto s = std::make_shared<T>();
+        start_stream(s, std::move(headers));
+        return s;
+    }
     bool answered() const { return answered_; }
 
 private:
     /// The answer is ready: let MHD pick it up if it was waiting for one.
     void resume();
+    void start_stream(const std::shared_ptr<EventStream>& s, Headers headers);
     friend class HttpServer;
     friend struct MhdCallbacks;
     HttpServer* server_ = nullptr;
@@ -113,9 +137,10 @@ struct ServerOptions {
     std::string listen = "127.0.0.1:8080"; ///< host:port; [v6]:port for IPv6
     size_t max_body_bytes = 64 * 1024;
     unsigned connection_limit = 20000;
-    /// Per-connection memory pool; also bounds request headers: with 8 KB,
-    /// measured 2.4 KB of many short header lines, 7 KB in one long one.
-    size_t connection_memory = 8192;
+    /// Per-connection memory pool; also bounds request headers: with 6 KiB,
+    /// a browser's usual headers behind Apache plus about 2.2 KB of
+    /// cookies fit (8 KiB: 3.2 KB).
+    size_t connection_memory = 6144;
     unsigned idle_timeout_seconds = 60; ///< for requests; streams never time out
     Headers default_headers;            ///< added to every response
 };
@@ -133,7 +158,7 @@ public:
     void start();
     /// Resumes everything suspended, then stops libmicrohttpd.
     void stop();
-    size_t open_streams() const { return streams_.size(); }
+    size_t open_streams() const { return open_streams_; }
 
 private:
     friend class Exchange;
@@ -150,7 +175,8 @@ private:
     ipc::EventLoop::Registration reg_ = 0;
     bool run_needed_ = false;
     std::set<Exchange*> suspended_;
-    std::set<EventStream*> streams_;
+    EventStream* first_stream_ = nullptr;
+    size_t open_streams_ = 0;
 };
 
 } // namespace rtchat::web
