@@ -90,16 +90,23 @@ XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings sett
         on_presence(from, local, type);
     };
     cb.on_connected = [this] {
-        // The service asks each CO to share presence (a client asks its user
-        // once, then the server keeps it), and probes for it now.
+        // The service asks each CO to share their presence. While that is
+        // pending, Prosody tells the CO's clients at each login; once granted,
+        // it answers this same request with the CO's current presence. No
+        // probe: Prosody answers a probe from an unsubscribed contact with
+        // "unsubscribed" on the CO's behalf, and that cancels the pending
+        // request, so the CO never sees it.
         for (const auto& [co, jid] : jid_by_co_) {
             link_->send_presence_type("", jid, "subscribe");
-            link_->send_presence_type("", jid, "probe");
             link_->send_presence("", jid, true, "", "rtchat");
         }
         // Chats that were going on when the link went down.
         for (const store::Chat& chat : server_.store().list_chats(false))
             user_presence(chat, server_.user_presence(chat.id));
+    };
+    cb.on_disconnected = [this] {
+        Settle settle{server_};
+        forget_co_presence();
     };
     link_ = std::make_unique<xmpp::Link>(loop, std::move(settings), std::move(cb));
 }
@@ -196,8 +203,11 @@ void XmppBridge::on_chatstate(const std::string& from, const std::string& local,
 void XmppBridge::on_presence(const std::string& from, const std::string& local,
                              const std::string& type) {
     const auto co = co_of(from);
+    const std::string bare_from = from.substr(0, from.find('/'));
     if (type == "subscribe") {
-        link_->send_presence_type(local, from, co ? "subscribed" : "unsubscribed");
+        link_->send_presence_type(local, bare_from, co ? "subscribed" : "unsubscribed");
+        if (co)
+            link_->send_presence(local, bare_from, true, "", "rtchat");
         return;
     }
     if (!co)
@@ -209,15 +219,46 @@ void XmppBridge::on_presence(const std::string& from, const std::string& local,
             user_presence(*chat, server_.user_presence(chat->id));
         return;
     }
-    if (type != "available" && type != "unavailable")
+    if (type == "subscribed" || type == "unsubscribed") {
+        // The CO granted or refused (or withdrew) the service's request to
+        // see their presence; refused, we hear no more of it.
+        log::info("xmpp_subscription",
+                  {{"co", *co}, {"state", type == "subscribed" ? "granted" : "refused"}});
+        if (type == "unsubscribed")
+            set_co_presence(*co, bare_from, local, false);
         return;
-    const bool available = type == "available";
-    if (available ? online_cos_.insert(*co).second : online_cos_.erase(*co) > 0) {
-        log::info("presence", {{"who", "co"},
-                               {"co", *co},
-                               {"via", "xmpp"},
-                               {"state", available ? "online" : "gone"}});
-        server_.co_presence_may_have_changed(*co);
+    }
+    if (type == "available" || type == "unavailable")
+        set_co_presence(*co, from, local, type == "available");
+}
+
+void XmppBridge::set_co_presence(const std::string& co, const std::string& from,
+                                 const std::string& local, bool available) {
+    const bool was = presences_.contains(co);
+    if (available) {
+        presences_[co].emplace(from, local);
+    } else if (auto it = presences_.find(co); it != presences_.end()) {
+        // From a bare JID: every client of the CO is gone.
+        std::erase_if(it->second, [&](const auto& p) {
+            return from.find('/') == std::string::npos || p == std::make_pair(from, local);
+        });
+        if (it->second.empty())
+            presences_.erase(it);
+    }
+    const bool is = presences_.contains(co);
+    if (was != is) {
+        log::info("presence",
+                  {{"who", "co"}, {"co", co}, {"via", "xmpp"}, {"state", is ? "online" : "gone"}});
+        server_.co_presence_may_have_changed(co);
+    }
+}
+
+void XmppBridge::forget_co_presence() {
+    auto gone = std::move(presences_);
+    presences_.clear();
+    for (const auto& [co, resources] : gone) {
+        log::info("presence", {{"who", "co"}, {"co", co}, {"via", "xmpp"}, {"state", "unknown"}});
+        server_.co_presence_may_have_changed(co);
     }
 }
 

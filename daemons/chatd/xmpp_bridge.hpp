@@ -36,8 +36,9 @@ public:
     void user_presence(const store::Chat& chat, const std::string& state);
     void user_typing(const store::Chat& chat);
 
-    /// True while the CO's XMPP client is online.
-    bool co_online(const std::string& co) const { return online_cos_.contains(co); }
+    /// True while one of the CO's XMPP clients is available to the service
+    /// or one of its chats.
+    bool co_online(const std::string& co) const { return presences_.contains(co); }
 
     /// "chat-42" for chat 42; 0 for anything else.
     static int64_t chat_of(const std::string& local);
@@ -46,13 +47,17 @@ private:
     void on_message(const std::string& from, const std::string& local, const std::string& body);
     void on_chatstate(const std::string& from, const std::string& local, const std::string& state);
     void on_presence(const std::string& from, const std::string& local, const std::string& type);
+    void set_co_presence(const std::string& co, const std::string& from, const std::string& local,
+                         bool available);
+    void forget_co_presence();
     void command(const std::string& co, const std::string& from, const std::string& text);
     std::optional<std::string> co_of(const std::string& jid) const;
     std::optional<std::string> jid_of(const std::string& co) const;
 
     Server& server_;
     std::map<std::string, std::string> jid_by_co_;
-    std::set<std::string> online_cos_;
+    /// Per CO, the (full JID, local address) pairs they are available to.
+    std::map<std::string, std::set<std::pair<std::string, std::string>>> presences_;
     std::unique_ptr<xmpp::Link> link_;
 };
 

@@ -17,6 +17,16 @@ let chromium;
 let co;
 
 before(async () => {
+  // The CO starts as a stranger to the service: no roster entry, so no
+  // presence subscription either way (an earlier run leaves one).
+  const fresh = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await fresh.waitFor((e) => e.event === 'online', 'the CO online');
+    fresh.send({ send: 'forget', jid: env.XMPP_COMPONENT });
+    await fresh.waitFor((e) => e.event === 'forgotten', 'the service off the CO\'s roster');
+  } finally {
+    await fresh.quit();
+  }
   rtchat = await new Rtchat().start({
     extraWeb: ['[xmpp]', 'mode = component', `port = ${env.XMPP_COMPONENT_PORT}`,
       `domain = ${env.XMPP_COMPONENT}`, `secret_file = ${env.XMPP_SECRET_FILE}`,
@@ -40,6 +50,21 @@ async function openAsUser(url) {
   await page.waitForURL(/\/chat$/);
   return page;
 }
+
+test('the CO\'s own XMPP presence is what the user sees as the CO online', async () => {
+  // The service asked for the CO's presence when it connected (the CO was
+  // offline); their client granted it at login, so the service knows.
+  const { url } = rtchat.startChat('oli');
+  const user = await openAsUser(url);
+  const coPresence = user.locator('#co-presence');
+  await coPresence.filter({ hasText: 'root is online' }).waitFor({ timeout: 10000 });
+  await co.quit();
+  await coPresence.filter({ hasText: 'root is not following the chat' }).waitFor({ timeout: 10000 });
+  co = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
+  await co.waitFor((e) => e.event === 'online', 'the CO back online');
+  await coPresence.filter({ hasText: 'root is online' }).waitFor({ timeout: 10000 });
+  await user.context().close();
+});
 
 test('user in the browser ↔ CO in an XMPP client: messages, typing, the user\'s presence', async () => {
   const { id, url } = rtchat.startChat('zoe');
