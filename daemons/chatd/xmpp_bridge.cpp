@@ -9,7 +9,6 @@
 #include <charconv>
 #include <fmt/format.h>
 #include <fstream>
-#include <sstream>
 
 namespace rtchat::chatd {
 namespace {
@@ -18,10 +17,6 @@ std::string lower(std::string s) {
     for (char& c : s)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
-}
-
-std::string chat_local(int64_t id) {
-    return fmt::format("chat-{}", id);
 }
 
 std::string first_line_of(const std::string& path, const char* key) {
@@ -115,6 +110,10 @@ void XmppBridge::start() {
     link_->start();
 }
 
+std::string XmppBridge::chat_local(int64_t id) {
+    return fmt::format("chat-{}", id);
+}
+
 int64_t XmppBridge::chat_of(const std::string& local) {
     constexpr std::string_view prefix = "chat-";
     if (!local.starts_with(prefix))
@@ -143,18 +142,18 @@ std::optional<std::string> XmppBridge::jid_of(const std::string& co) const {
 void XmppBridge::message_stored(const store::Chat& chat, const store::Message& message) {
     if (message.role != store::Role::user)
         return;
-    if (auto jid = jid_of(chat.created_by))
+    if (auto jid = jid_of(chat.co))
         link_->send_message(chat_local(chat.id), *jid, message.body);
 }
 
 void XmppBridge::user_presence(const store::Chat& chat, const std::string& state) {
-    if (auto jid = jid_of(chat.created_by))
+    if (auto jid = jid_of(chat.co))
         link_->send_presence(chat_local(chat.id), *jid, state == "online" || state == "away",
                              state == "away" ? "away" : "", chat.user_name + " is " + state);
 }
 
 void XmppBridge::user_typing(const store::Chat& chat) {
-    if (auto jid = jid_of(chat.created_by))
+    if (auto jid = jid_of(chat.co))
         link_->send_chatstate(chat_local(chat.id), *jid, "composing");
 }
 
@@ -260,79 +259,6 @@ void XmppBridge::forget_co_presence() {
         log::info("presence", {{"who", "co"}, {"co", co}, {"via", "xmpp"}, {"state", "unknown"}});
         server_.co_presence_may_have_changed(co);
     }
-}
-
-void XmppBridge::command(const std::string& co, const std::string& from, const std::string& text) {
-    const auto reply = [&](const std::string& what) {
-        link_->send_message("", from, what);
-    };
-    std::istringstream words(text);
-    std::string verb;
-    words >> verb;
-    verb = lower(verb);
-    try {
-        if (verb == "list") {
-            std::string out;
-            for (const store::Chat& c : server_.store().list_chats(false))
-                out +=
-                    fmt::format("chat-{} {} {}{}\n", c.id, c.user_name, store::to_string(c.state),
-                                c.rt_ticket ? fmt::format(" RT #{}", *c.rt_ticket) : "");
-            return reply(out.empty() ? "No open chats." : out);
-        }
-        if (verb == "start") {
-            // start --user NAME [--email ADDRESS]
-            std::string flag;
-            std::string user;
-            std::string email;
-            while (words >> flag) {
-                if (flag == "--user")
-                    words >> user;
-                else if (flag == "--email")
-                    words >> email;
-                else
-                    return reply("Usage: start --user NAME [--email ADDRESS]. Starting from an "
-                                 "RT ticket is for chatctl start --rt N or the Chat item in RT "
-                                 "for now.");
-            }
-            store::NewChat chat;
-            chat.user_name = checked_user_name(user);
-            chat.user_email = checked_email(email);
-            chat.created_by = co;
-            const GuestLink link = mint_guest_link(server_.config(), server_.store().now());
-            chat.link_hash = link.hash;
-            chat.link_expires_at = link.expires_at;
-            const store::Chat created = server_.store().create_chat(chat);
-            server_.publish_chat(created);
-            log::info("chat_started", {{"chat", created.id}, {"co", co}, {"from", "xmpp"}});
-            return reply(fmt::format("Chat {} started for {}: write to {}. Give them this link "
-                                     "(it works once):\n{}",
-                                     created.id, created.user_name,
-                                     link_->address_of(chat_local(created.id)), link.url));
-        }
-        if (verb == "close") {
-            // close ID [summary...]
-            int64_t id = 0;
-            words >> id;
-            if (id <= 0)
-                return reply("Usage: close ID [summary for the top of the RT transcript]");
-            std::string summary;
-            std::getline(words, summary);
-            while (!summary.empty() && summary.front() == ' ')
-                summary.erase(0, 1);
-            summary = checked_text(
-                summary,
-                static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
-                "summary", true);
-            const store::Chat chat = server_.store().close_chat(id, co, summary, "closed by CO");
-            server_.publish_chat(chat);
-            log::info("chat_closed", {{"chat", id}, {"co", co}, {"via", "xmpp"}});
-            return reply(fmt::format("Chat {} closed; its transcript goes to RT.", id));
-        }
-    } catch (const std::exception& e) {
-        return reply(fmt::format("Not done: {}", e.what()));
-    }
-    reply("Commands: list (the open chats); start --user NAME [--email ADDRESS]; close ID "
-          "[summary]. Write to chat-ID@ this service to talk in a chat.");
 }
 
 } // namespace rtchat::chatd

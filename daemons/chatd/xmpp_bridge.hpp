@@ -42,6 +42,16 @@ public:
 
     /// "chat-42" for chat 42; 0 for anything else.
     static int64_t chat_of(const std::string& local);
+    /// The local part of chat `id`'s address: "chat-42".
+    static std::string chat_local(int64_t id);
+
+    /// What `start` was told: a ticket, a user, or both.
+    struct StartArgs {
+        int64_t ticket = 0;
+        std::string user;
+        std::string email;
+        std::string rt_system;
+    };
 
 private:
     void on_message(const std::string& from, const std::string& local, const std::string& body);
@@ -50,7 +60,11 @@ private:
     void set_co_presence(const std::string& co, const std::string& from, const std::string& local,
                          bool available);
     void forget_co_presence();
+    // The service address's commands (xmpp_commands.cpp).
     void command(const std::string& co, const std::string& from, const std::string& text);
+    std::string help() const;
+    void start(const std::string& co, const std::string& from, const StartArgs& args);
+    void take(const std::string& co, const std::string& from, int64_t id);
     std::optional<std::string> co_of(const std::string& jid) const;
     std::optional<std::string> jid_of(const std::string& co) const;
 
@@ -58,6 +72,7 @@ private:
     std::map<std::string, std::string> jid_by_co_;
     /// Per CO, the (full JID, local address) pairs they are available to.
     std::map<std::string, std::set<std::pair<std::string, std::string>>> presences_;
+    int64_t closed_from_xmpp_ = 0; ///< the chat a "close" command is closing
     std::unique_ptr<xmpp::Link> link_;
 };
 

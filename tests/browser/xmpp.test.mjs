@@ -30,7 +30,7 @@ before(async () => {
   rtchat = await new Rtchat().start({
     extraWeb: ['[xmpp]', 'mode = component', `port = ${env.XMPP_COMPONENT_PORT}`,
       `domain = ${env.XMPP_COMPONENT}`, `secret_file = ${env.XMPP_SECRET_FILE}`,
-      `co_jids = root=${env.XMPP_CO1}`].join('\n'),
+      `co_jids = root=${env.XMPP_CO1}, ${env.XMPP_CO2}`].join('\n'),
   });
   chromium = await browser();
   co = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
@@ -42,6 +42,14 @@ after(async () => {
   await chromium?.close();
   await rtchat?.stop();
 });
+
+// A command to the service address and its answer.
+async function ask(client, body) {
+  const at = client.events.length;
+  client.send({ send: 'message', to: env.XMPP_COMPONENT, body });
+  return (await client.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT,
+    `the answer to "${body}"`, 10000, at)).body;
+}
 
 async function openAsUser(url) {
   const page = await (await chromium.newContext()).newPage();
@@ -152,4 +160,56 @@ test('Prosody restarts mid-chat: what the user wrote meanwhile reaches the CO af
   const got = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)),
     'the queued message', 30000);
   assert.equal(got.body, 'Written while the XMPP server was away.');
+});
+
+test('help, take, and malformed commands answered with what to try', async () => {
+  const help = await ask(co, 'help');
+  for (const command of ['list', 'start 12345', 'start --user NAME', 'take 42', 'close 42', 'help'])
+    assert.ok(help.includes(`\n${command}`), `help lists ${command}: ${help}`);
+  assert.ok(help.endsWith(`To talk in chat 42, write to ${chatAddress(42)}.`), help);
+
+  const answers = {
+    'take': 'Not done: take needs one chat number — try: take 42 (list shows the open chats)',
+    'take abc': 'Not done: take needs one chat number — try: take 42 (list shows the open chats)',
+    'take 999999': 'Not done: there is no chat 999999 — try: list',
+    'close': 'Not done: close needs a chat number — try: close 42 What was done, for the top of the RT transcript',
+    'start': 'Not done: start needs an RT ticket number or --user NAME — try: start 12345 [--email ADDRESS] [--rt-system NAME], or start --user NAME [--email ADDRESS]',
+    'start abc': 'Not done: start does not know "abc" — try: start 12345 [--email ADDRESS] [--rt-system NAME], or start --user NAME [--email ADDRESS]',
+    'start --user': 'Not done: --user needs a value — try: start 12345 [--email ADDRESS] [--rt-system NAME], or start --user NAME [--email ADDRESS]',
+    'start 12345': 'Not done: no RT system here can read ticket 12345 ([rt.NAME] in rtchat.conf) — try: start 12345 --user NAME [--email ADDRESS]',
+    'frobnicate <b>now</b>': 'Not done: "frobnicate" is not a command — try: help',
+  };
+  for (const [command, answer] of Object.entries(answers))
+    assert.equal(await ask(co, command), answer, command);
+
+  // co2 (mapped by their bare JID: CO co2) takes over root's chat.
+  const co2 = new XmppClient(env.XMPP_CO2, env.XMPP_CO2_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await co2.waitFor((e) => e.event === 'online', 'co2 online');
+    const { id, url } = rtchat.startChat('tim');
+    const user = await openAsUser(url);
+    const mark = co.events.length;
+    assert.equal(await ask(co2, `take ${id}`),
+      `Chat ${id} with tim is yours now (it was root's): write to ${chatAddress(id)}.`);
+    assert.equal(rtchat.show(id).chat.co, 'co2');
+    assert.equal(rtchat.show(id).chat.created_by, 'root');
+    const told = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)),
+      'root told', 10000, mark);
+    assert.equal(told.body, 'co2 took over this chat; you get no more of it.');
+    assert.equal(await ask(co2, `take ${id}`), `Chat ${id} is yours already: write to ${chatAddress(id)}.`);
+
+    await user.locator('#text').fill('Is anybody there?');
+    await user.keyboard.press('Enter');
+    const got = await co2.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)), 'the user\'s message to co2');
+    assert.equal(got.body, 'Is anybody there?');
+    co2.send({ send: 'message', to: chatAddress(id), body: 'co2 here.' });
+    await user.locator('.messages li', { hasText: 'co2 here.' }).waitFor();
+    assert.ok(!co.events.slice(mark).some((e) => e.event === 'message' && e.body === 'Is anybody there?'),
+      'root no longer gets the user\'s messages');
+    await user.context().close();
+    rtchat.chatctl('close', String(id));
+    assert.equal(await ask(co2, `take ${id}`), `Not done: chat ${id} is closed — try: list`);
+  } finally {
+    await co2.quit();
+  }
 });
