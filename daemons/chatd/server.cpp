@@ -222,6 +222,8 @@ void Server::publish_chat(const store::Chat& chat) {
     for (auto& [id, client] : clients_)
         if (client.watches_all || client.watched_chats.contains(chat.id))
             send_to(client, client.co ? full : for_user);
+    if (xmpp_)
+        xmpp_->chat_changed(chat);
 }
 
 const std::string& Server::user_presence(int64_t chat_id) const {
@@ -239,7 +241,7 @@ void Server::start_xmpp() {
 void Server::message_stored(const store::Message& m) {
     publish(m.chat_id,
             proto::event_line("message", {{"chat", m.chat_id}, {"message", proto::to_json(m)}}));
-    if (xmpp_ && m.role == store::Role::user)
+    if (xmpp_)
         if (auto chat = store_.find_chat(m.chat_id))
             xmpp_->message_stored(*chat, m);
 }

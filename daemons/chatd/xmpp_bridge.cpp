@@ -140,10 +140,32 @@ std::optional<std::string> XmppBridge::jid_of(const std::string& co) const {
 }
 
 void XmppBridge::message_stored(const store::Chat& chat, const store::Message& message) {
-    if (message.role != store::Role::user)
+    if (message.id == stored_from_xmpp_ && message.author == chat.co)
+        return; // the CO's own, from their client: no echo
+    auto jid = jid_of(chat.co);
+    if (!jid)
         return;
-    if (auto jid = jid_of(chat.co))
+    if (message.role == store::Role::user)
         link_->send_message(chat_local(chat.id), *jid, message.body);
+    else
+        link_->send_message(chat_local(chat.id), *jid,
+                            fmt::format("[{}] {}", message.author, message.body));
+}
+
+void XmppBridge::chat_changed(const store::Chat& chat) {
+    if (store::is_open(chat.state) || !told_ended_.insert(chat.id).second)
+        return;
+    auto jid = jid_of(chat.co);
+    if (!jid)
+        return;
+    // The CO who closed it from the service address has its answer there.
+    if (chat.id != closed_from_xmpp_ || chat.closed_by != chat.co)
+        link_->send_message(
+            chat_local(chat.id), *jid,
+            fmt::format("This chat has ended: {}.{}",
+                        chat.closed_by.empty() ? chat.end_reason : "closed by " + chat.closed_by,
+                        chat.summary.empty() ? "" : " Summary: " + chat.summary));
+    link_->send_presence(chat_local(chat.id), *jid, false, "", "the chat has ended");
 }
 
 void XmppBridge::user_presence(const store::Chat& chat, const std::string& state) {
@@ -181,7 +203,9 @@ void XmppBridge::on_message(const std::string& from, const std::string& local,
             body, static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
             "message", false);
         const store::Message m = server_.store().add_message(chat_id, *co, store::Role::co, text);
+        stored_from_xmpp_ = m.id;
         server_.message_stored(m);
+        stored_from_xmpp_ = 0;
         log::debug("xmpp_message_stored", {{"chat", chat_id}, {"message", m.id}});
     } catch (const std::exception& e) {
         // Not stored: the CO must know the user did not get it.

@@ -30,8 +30,12 @@ public:
                std::map<std::string, std::string> co_jids);
     void start();
 
-    /// A message was stored: the user's go to the chat's CO.
+    /// A message was stored: it goes to the chat's CO — the user's as they
+    /// wrote it, anyone else's (the console, chatctl say, another CO) after
+    /// its author's name — unless the CO wrote it from XMPP.
     void message_stored(const store::Chat& chat, const store::Message& message);
+    /// A chat was published: once it has ended, its CO is told.
+    void chat_changed(const store::Chat& chat);
     /// The user's presence as the web sees it.
     void user_presence(const store::Chat& chat, const std::string& state);
     void user_typing(const store::Chat& chat);
@@ -73,6 +77,8 @@ private:
     /// Per CO, the (full JID, local address) pairs they are available to.
     std::map<std::string, std::set<std::pair<std::string, std::string>>> presences_;
     int64_t closed_from_xmpp_ = 0; ///< the chat a "close" command is closing
+    int64_t stored_from_xmpp_ = 0; ///< the message the CO just wrote over XMPP
+    std::set<int64_t> told_ended_; ///< chats whose CO heard they ended
     std::unique_ptr<xmpp::Link> link_;
 };
 

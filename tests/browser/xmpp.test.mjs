@@ -128,6 +128,11 @@ test('commands on the service address (list, start, close); strangers get an err
   co.send({ send: 'message', to: env.XMPP_COMPONENT, body: `close ${id} Explained the VPN client.` });
   const closed = await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT, 'close', 10000, at);
   assert.equal(closed.body, `Chat ${id} closed; its transcript goes to RT.`);
+  // Closed by its own CO from here: the answer above is all they get.
+  await co.waitFor((e) => e.event === 'presence' && e.from.startsWith(chatAddress(id)) && e.type === 'unavailable',
+    'the ended chat offline', 10000, at);
+  assert.ok(!co.events.slice(at).some((e) => e.event === 'message' && e.from.startsWith(chatAddress(id))),
+    JSON.stringify(co.events.slice(at)));
   assert.equal(rtchat.show(Number(id)).chat.summary, 'Explained the VPN client.');
   assert.equal(rtchat.show(Number(id)).chat.state, 'closed');
   at = co.events.length;
@@ -212,4 +217,37 @@ test('help, take, and malformed commands answered with what to try', async () =>
   } finally {
     await co2.quit();
   }
+});
+
+test('what others write in a chat reaches its XMPP CO after their name; the CO\'s own is not echoed; the end is told', async () => {
+  const { id, url } = rtchat.startChat('ulf');
+  const user = await openAsUser(url);
+  const mark = co.events.length;
+  co.send({ send: 'message', to: chatAddress(id), body: 'Written on my phone.' });
+  await user.locator('.messages li', { hasText: 'Written on my phone.' }).waitFor();
+  // chatctl say is the console's own path (the "say" request).
+  rtchat.chatctl('say', String(id), 'Written in the shell <i>really</i>');
+  const mirrored = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)),
+    'the shell\'s message', 10000, mark);
+  assert.equal(mirrored.body, '[root] Written in the shell <i>really</i>');
+  const co2 = new XmppClient(env.XMPP_CO2, env.XMPP_CO2_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await co2.waitFor((e) => e.event === 'online', 'co2 online');
+    co2.send({ send: 'message', to: chatAddress(id), body: 'co2 chiming in.' });
+    await user.locator('.messages li', { hasText: 'co2 chiming in.' }).waitFor();
+    await co.waitFor((e) => e.event === 'message' && e.body === '[co2] co2 chiming in.', 'co2\'s message', 10000, mark);
+    assert.ok(!co2.events.some((e) => e.event === 'message' && e.body.includes('co2 chiming in.')), 'no echo to co2');
+  } finally {
+    await co2.quit();
+  }
+  const bodies = co.events.slice(mark).filter((e) => e.event === 'message').map((e) => e.body);
+  assert.ok(!bodies.some((b) => b.includes('Written on my phone.')), `no echo: ${JSON.stringify(bodies)}`);
+
+  const at = co.events.length;
+  rtchat.chatctl('close', String(id), '--summary', 'Phone and shell agree.');
+  const ended = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)), 'the end', 10000, at);
+  assert.equal(ended.body, 'This chat has ended: closed by root. Summary: Phone and shell agree.');
+  await co.waitFor((e) => e.event === 'presence' && e.from.startsWith(chatAddress(id)) && e.type === 'unavailable',
+    'the ended chat offline', 10000, at);
+  await user.context().close();
 });
