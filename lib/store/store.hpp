@@ -162,8 +162,8 @@ public:
     WebSession open_session_for_user(int64_t chat_id, std::string_view user_name,
                                      std::string_view session_hash, int64_t session_expires_at);
     /// The live session with this hash; throws NotFound when there is none
-    /// (unknown, expired, or its chat has ended).
-    WebSession find_session(std::string_view session_hash);
+    /// (unknown, expired, or — unless `even_if_ended` — its chat has ended).
+    WebSession find_session(std::string_view session_hash, bool even_if_ended = false);
 
     /// Moves every ended chat (closed or abandoned) to delivering and gives
     /// it an outbox entry for the target `target_of` names, each in one

@@ -251,3 +251,28 @@ test('what others write in a chat reaches its XMPP CO after their name; the CO\'
     'the ended chat offline', 10000, at);
   await user.context().close();
 });
+
+test('close ID from XMPP: the user\'s page says the chat has ended, every time', async () => {
+  for (let i = 0; i < 6; i++) {
+    const { id, url } = rtchat.startChat(`vic${i}`);
+    const user = await openAsUser(url);
+    if (i % 2) { // half the time right after a message both ways
+      await user.locator('#text').fill(`Question ${i}`);
+      await user.keyboard.press('Enter');
+      await co.waitFor((e) => e.event === 'message' && e.body === `Question ${i}`, 'the question');
+      co.send({ send: 'message', to: chatAddress(id), body: `Answer ${i}` });
+      await user.locator('.messages li', { hasText: `Answer ${i}` }).waitFor();
+    }
+    // Half the time the close comes while the page is still opening its
+    // event stream: the stream then finds the chat over, and must say so.
+    const t0 = Date.now();
+    const seen = [];
+    user.on('response', (r) => seen.push(`${Date.now() - t0} ms: ${r.status()} ${new URL(r.url()).pathname}`));
+    assert.equal(await ask(co, `close ${id} Done ${i}.`), `Chat ${id} closed; its transcript goes to RT.`);
+    await user.locator('#status', { hasText: 'This chat has ended.' }).waitFor({ timeout: 30000 }).catch(async () => {
+      throw new Error(`chat ${id}: the page says "${await user.locator('#status').innerText()}"; ${seen.join(', ')}`);
+    });
+    assert.ok(Date.now() - t0 < 5000, `chat ${id}: the end showed after ${Date.now() - t0} ms`);
+    await user.context().close();
+  }
+});
