@@ -12,11 +12,11 @@
 namespace rtchat::chatd {
 namespace {
 
-store::WebSession session_of(Call& call) {
+store::WebSession session_of(Call& call, bool even_if_ended = false) {
     const std::string token = proto::require_string(call.body, "session");
     if (!auth::looks_like_token(token))
         throw store::NotFound("this session is not valid or has ended");
-    return call.server.store().find_session(auth::hash_token(token));
+    return call.server.store().find_session(auth::hash_token(token), even_if_ended);
 }
 
 } // namespace
@@ -65,8 +65,16 @@ proto::json handle_user_login(Call& call) {
 }
 
 proto::json handle_user_show(Call& call) {
-    const store::WebSession ws = session_of(call);
+    // A session of an ended chat may still learn that it ended, and nothing
+    // else: a page that (re)connects after the end — the CO closed it while
+    // the page was loading, or the end event was lost with the connection —
+    // then says "This chat has ended" instead of losing the chat.
+    const store::WebSession ws = session_of(call, true);
     store::Store& store = call.server.store();
+    if (const store::Chat chat = store.get_chat(ws.chat_id); !store::is_open(chat.state))
+        return proto::json{{"chat", proto::to_user_json(chat)},
+                           {"messages", proto::json::array()},
+                           {"co_online", false}};
     proto::json messages = proto::json::array();
     for (const store::Message& m : store.messages(ws.chat_id))
         messages.push_back(proto::to_json(m));

@@ -222,6 +222,8 @@ void Server::publish_chat(const store::Chat& chat) {
     for (auto& [id, client] : clients_)
         if (client.watches_all || client.watched_chats.contains(chat.id))
             send_to(client, client.co ? full : for_user);
+    if (xmpp_)
+        xmpp_->chat_changed(chat);
 }
 
 const std::string& Server::user_presence(int64_t chat_id) const {
@@ -239,7 +241,7 @@ void Server::start_xmpp() {
 void Server::message_stored(const store::Message& m) {
     publish(m.chat_id,
             proto::event_line("message", {{"chat", m.chat_id}, {"message", proto::to_json(m)}}));
-    if (xmpp_ && m.role == store::Role::user)
+    if (xmpp_)
         if (auto chat = store_.find_chat(m.chat_id))
             xmpp_->message_stored(*chat, m);
 }
@@ -271,10 +273,10 @@ void Server::set_console_open(const std::string& co, bool open) {
 }
 
 bool Server::co_online(const store::Chat& chat) const {
-    if (console_cos_.contains(chat.created_by) || (xmpp_ && xmpp_->co_online(chat.created_by)))
+    if (console_cos_.contains(chat.co) || (xmpp_ && xmpp_->co_online(chat.co)))
         return true;
     for (const auto& [id, client] : clients_)
-        if (client.co && client.name == chat.created_by &&
+        if (client.co && client.name == chat.co &&
             (client.watches_all || client.watched_chats.contains(chat.id)))
             return true;
     return false;
@@ -282,7 +284,7 @@ bool Server::co_online(const store::Chat& chat) const {
 
 void Server::co_presence_may_have_changed(const std::string& co) {
     for (const store::Chat& chat : store_.list_chats(false)) {
-        if (chat.created_by != co)
+        if (chat.co != co)
             continue;
         const bool online = co_online(chat);
         auto [it, fresh] = co_online_sent_.try_emplace(chat.id, !online);

@@ -49,7 +49,7 @@ public:
     /// Sends `line` to every client watching `chat_id` or all chats.
     void publish(int64_t chat_id, const std::string& line);
     /// A message was stored: it goes to the chat's subscribers, and over
-    /// XMPP to its CO when it is the user's.
+    /// XMPP to its CO unless it came from there.
     void message_stored(const store::Message& message);
     /// The user of a chat is typing.
     void user_typing(int64_t chat_id, const std::string& user_name);

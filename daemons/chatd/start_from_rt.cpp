@@ -77,13 +77,6 @@ const rt::Ticket& found_ticket(const rt::System& system, int64_t ticket_id,
     return *lookup.ticket;
 }
 
-struct Request {
-    std::string user;
-    std::string email;
-    std::string co;
-    bool send = true;
-};
-
 } // namespace
 
 rt::Person choose_requestor(const rt::Ticket& ticket, const std::string& user,
@@ -145,16 +138,24 @@ void read_ticket(Call& call, const rt::System& system, int64_t ticket_id) {
 }
 
 void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
+    StartFromRt req{proto::optional_string(call.body, "user"),
+                    checked_email(proto::optional_string(call.body, "email")), call.actor,
+                    !(call.body.contains("send") && call.body["send"].is_boolean() &&
+                      !call.body["send"].get<bool>())};
     Server& server = call.server;
-    Request req{proto::optional_string(call.body, "user"),
-                checked_email(proto::optional_string(call.body, "email")), call.actor,
-                !(call.body.contains("send") && call.body["send"].is_boolean() &&
-                  !call.body["send"].get<bool>())};
     const Later later = call.defer();
+    start_from_rt(server, system, ticket_id, std::move(req),
+                  [&server, later](const std::function<proto::json()>& make) {
+                      reply_later(server, later, make);
+                  });
+}
+
+void start_from_rt(Server& server, const rt::System& system, int64_t ticket_id, StartFromRt req,
+                   StartDone done) {
     auto lookup = std::make_shared<rt::TicketLookup>();
     server.rt().run(
         system, [lookup, ticket_id](rt::Client& rt) { *lookup = rt.ticket(ticket_id); },
-        [&server, later, req, system, ticket_id, lookup](const std::string& error) {
+        [&server, done, req, system, ticket_id, lookup](const std::string& error) {
             // Stage 2, on the loop: check, pick the user, create the chat.
             std::shared_ptr<proto::json> started;
             std::shared_ptr<std::string> message;
@@ -208,13 +209,12 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                                      by_login ? who.name : std::string()));
             } catch (...) {
                 const std::exception_ptr failure = std::current_exception();
-                reply_later(server, later,
-                            [&]() -> proto::json { std::rethrow_exception(failure); });
+                done([&]() -> proto::json { std::rethrow_exception(failure); });
                 return;
             }
             if (!message) {
                 (*started)["shared"] = {{"how", "none"}};
-                reply_later(server, later, [&] { return *started; });
+                done([&] { return *started; });
                 return;
             }
             // Stage 3: the link goes to the requestor: through RT, by mail, or both.
@@ -237,7 +237,7 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                         rt::send_plain_mail(system, address, subject, *message, now);
                     }
                 },
-                [&server, later, started, ticket_id, reply, mail](const std::string& share_error) {
+                [done, started, ticket_id, reply, mail](const std::string& share_error) {
                     const char* how = reply && mail ? "both" : reply ? "correspond" : "mail";
                     proto::json shared{{"how", how}, {"ok", share_error.empty()}};
                     if (!share_error.empty())
@@ -247,7 +247,7 @@ void start_from_rt(Call& call, const rt::System& system, int64_t ticket_id) {
                                               {"how", how},
                                               {"ok", share_error.empty() ? "yes" : "no"}});
                     (*started)["shared"] = std::move(shared);
-                    reply_later(server, later, [&] { return *started; });
+                    done([&] { return *started; });
                 });
         });
 }

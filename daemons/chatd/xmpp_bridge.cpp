@@ -9,7 +9,6 @@
 #include <charconv>
 #include <fmt/format.h>
 #include <fstream>
-#include <sstream>
 
 namespace rtchat::chatd {
 namespace {
@@ -18,10 +17,6 @@ std::string lower(std::string s) {
     for (char& c : s)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
-}
-
-std::string chat_local(int64_t id) {
-    return fmt::format("chat-{}", id);
 }
 
 std::string first_line_of(const std::string& path, const char* key) {
@@ -90,22 +85,33 @@ XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings sett
         on_presence(from, local, type);
     };
     cb.on_connected = [this] {
-        // The service asks each CO to share presence (a client asks its user
-        // once, then the server keeps it), and probes for it now.
+        // The service asks each CO to share their presence. While that is
+        // pending, Prosody tells the CO's clients at each login; once granted,
+        // it answers this same request with the CO's current presence. No
+        // probe: Prosody answers a probe from an unsubscribed contact with
+        // "unsubscribed" on the CO's behalf, and that cancels the pending
+        // request, so the CO never sees it.
         for (const auto& [co, jid] : jid_by_co_) {
             link_->send_presence_type("", jid, "subscribe");
-            link_->send_presence_type("", jid, "probe");
             link_->send_presence("", jid, true, "", "rtchat");
         }
         // Chats that were going on when the link went down.
         for (const store::Chat& chat : server_.store().list_chats(false))
             user_presence(chat, server_.user_presence(chat.id));
     };
+    cb.on_disconnected = [this] {
+        Settle settle{server_};
+        forget_co_presence();
+    };
     link_ = std::make_unique<xmpp::Link>(loop, std::move(settings), std::move(cb));
 }
 
 void XmppBridge::start() {
     link_->start();
+}
+
+std::string XmppBridge::chat_local(int64_t id) {
+    return fmt::format("chat-{}", id);
 }
 
 int64_t XmppBridge::chat_of(const std::string& local) {
@@ -134,20 +140,42 @@ std::optional<std::string> XmppBridge::jid_of(const std::string& co) const {
 }
 
 void XmppBridge::message_stored(const store::Chat& chat, const store::Message& message) {
-    if (message.role != store::Role::user)
+    if (message.id == stored_from_xmpp_ && message.author == chat.co)
+        return; // the CO's own, from their client: no echo
+    auto jid = jid_of(chat.co);
+    if (!jid)
         return;
-    if (auto jid = jid_of(chat.created_by))
+    if (message.role == store::Role::user)
         link_->send_message(chat_local(chat.id), *jid, message.body);
+    else
+        link_->send_message(chat_local(chat.id), *jid,
+                            fmt::format("[{}] {}", message.author, message.body));
+}
+
+void XmppBridge::chat_changed(const store::Chat& chat) {
+    if (store::is_open(chat.state) || !told_ended_.insert(chat.id).second)
+        return;
+    auto jid = jid_of(chat.co);
+    if (!jid)
+        return;
+    // The CO who closed it from the service address has its answer there.
+    if (chat.id != closed_from_xmpp_ || chat.closed_by != chat.co)
+        link_->send_message(
+            chat_local(chat.id), *jid,
+            fmt::format("This chat has ended: {}.{}",
+                        chat.closed_by.empty() ? chat.end_reason : "closed by " + chat.closed_by,
+                        chat.summary.empty() ? "" : " Summary: " + chat.summary));
+    link_->send_presence(chat_local(chat.id), *jid, false, "", "the chat has ended");
 }
 
 void XmppBridge::user_presence(const store::Chat& chat, const std::string& state) {
-    if (auto jid = jid_of(chat.created_by))
+    if (auto jid = jid_of(chat.co))
         link_->send_presence(chat_local(chat.id), *jid, state == "online" || state == "away",
                              state == "away" ? "away" : "", chat.user_name + " is " + state);
 }
 
 void XmppBridge::user_typing(const store::Chat& chat) {
-    if (auto jid = jid_of(chat.created_by))
+    if (auto jid = jid_of(chat.co))
         link_->send_chatstate(chat_local(chat.id), *jid, "composing");
 }
 
@@ -175,7 +203,9 @@ void XmppBridge::on_message(const std::string& from, const std::string& local,
             body, static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
             "message", false);
         const store::Message m = server_.store().add_message(chat_id, *co, store::Role::co, text);
+        stored_from_xmpp_ = m.id;
         server_.message_stored(m);
+        stored_from_xmpp_ = 0;
         log::debug("xmpp_message_stored", {{"chat", chat_id}, {"message", m.id}});
     } catch (const std::exception& e) {
         // Not stored: the CO must know the user did not get it.
@@ -196,8 +226,11 @@ void XmppBridge::on_chatstate(const std::string& from, const std::string& local,
 void XmppBridge::on_presence(const std::string& from, const std::string& local,
                              const std::string& type) {
     const auto co = co_of(from);
+    const std::string bare_from = from.substr(0, from.find('/'));
     if (type == "subscribe") {
-        link_->send_presence_type(local, from, co ? "subscribed" : "unsubscribed");
+        link_->send_presence_type(local, bare_from, co ? "subscribed" : "unsubscribed");
+        if (co)
+            link_->send_presence(local, bare_from, true, "", "rtchat");
         return;
     }
     if (!co)
@@ -209,89 +242,47 @@ void XmppBridge::on_presence(const std::string& from, const std::string& local,
             user_presence(*chat, server_.user_presence(chat->id));
         return;
     }
-    if (type != "available" && type != "unavailable")
+    if (type == "subscribed" || type == "unsubscribed") {
+        // The CO granted or refused (or withdrew) the service's request to
+        // see their presence; refused, we hear no more of it.
+        log::info("xmpp_subscription",
+                  {{"co", *co}, {"state", type == "subscribed" ? "granted" : "refused"}});
+        if (type == "unsubscribed")
+            set_co_presence(*co, bare_from, local, false);
         return;
-    const bool available = type == "available";
-    if (available ? online_cos_.insert(*co).second : online_cos_.erase(*co) > 0) {
-        log::info("presence", {{"who", "co"},
-                               {"co", *co},
-                               {"via", "xmpp"},
-                               {"state", available ? "online" : "gone"}});
-        server_.co_presence_may_have_changed(*co);
+    }
+    if (type == "available" || type == "unavailable")
+        set_co_presence(*co, from, local, type == "available");
+}
+
+void XmppBridge::set_co_presence(const std::string& co, const std::string& from,
+                                 const std::string& local, bool available) {
+    const bool was = presences_.contains(co);
+    if (available) {
+        presences_[co].emplace(from, local);
+    } else if (auto it = presences_.find(co); it != presences_.end()) {
+        // From a bare JID: every client of the CO is gone.
+        std::erase_if(it->second, [&](const auto& p) {
+            return from.find('/') == std::string::npos || p == std::make_pair(from, local);
+        });
+        if (it->second.empty())
+            presences_.erase(it);
+    }
+    const bool is = presences_.contains(co);
+    if (was != is) {
+        log::info("presence",
+                  {{"who", "co"}, {"co", co}, {"via", "xmpp"}, {"state", is ? "online" : "gone"}});
+        server_.co_presence_may_have_changed(co);
     }
 }
 
-void XmppBridge::command(const std::string& co, const std::string& from, const std::string& text) {
-    const auto reply = [&](const std::string& what) {
-        link_->send_message("", from, what);
-    };
-    std::istringstream words(text);
-    std::string verb;
-    words >> verb;
-    verb = lower(verb);
-    try {
-        if (verb == "list") {
-            std::string out;
-            for (const store::Chat& c : server_.store().list_chats(false))
-                out +=
-                    fmt::format("chat-{} {} {}{}\n", c.id, c.user_name, store::to_string(c.state),
-                                c.rt_ticket ? fmt::format(" RT #{}", *c.rt_ticket) : "");
-            return reply(out.empty() ? "No open chats." : out);
-        }
-        if (verb == "start") {
-            // start --user NAME [--email ADDRESS]
-            std::string flag;
-            std::string user;
-            std::string email;
-            while (words >> flag) {
-                if (flag == "--user")
-                    words >> user;
-                else if (flag == "--email")
-                    words >> email;
-                else
-                    return reply("Usage: start --user NAME [--email ADDRESS]. Starting from an "
-                                 "RT ticket is for chatctl start --rt N or the Chat item in RT "
-                                 "for now.");
-            }
-            store::NewChat chat;
-            chat.user_name = checked_user_name(user);
-            chat.user_email = checked_email(email);
-            chat.created_by = co;
-            const GuestLink link = mint_guest_link(server_.config(), server_.store().now());
-            chat.link_hash = link.hash;
-            chat.link_expires_at = link.expires_at;
-            const store::Chat created = server_.store().create_chat(chat);
-            server_.publish_chat(created);
-            log::info("chat_started", {{"chat", created.id}, {"co", co}, {"from", "xmpp"}});
-            return reply(fmt::format("Chat {} started for {}: write to {}. Give them this link "
-                                     "(it works once):\n{}",
-                                     created.id, created.user_name,
-                                     link_->address_of(chat_local(created.id)), link.url));
-        }
-        if (verb == "close") {
-            // close ID [summary...]
-            int64_t id = 0;
-            words >> id;
-            if (id <= 0)
-                return reply("Usage: close ID [summary for the top of the RT transcript]");
-            std::string summary;
-            std::getline(words, summary);
-            while (!summary.empty() && summary.front() == ' ')
-                summary.erase(0, 1);
-            summary = checked_text(
-                summary,
-                static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
-                "summary", true);
-            const store::Chat chat = server_.store().close_chat(id, co, summary, "closed by CO");
-            server_.publish_chat(chat);
-            log::info("chat_closed", {{"chat", id}, {"co", co}, {"via", "xmpp"}});
-            return reply(fmt::format("Chat {} closed; its transcript goes to RT.", id));
-        }
-    } catch (const std::exception& e) {
-        return reply(fmt::format("Not done: {}", e.what()));
+void XmppBridge::forget_co_presence() {
+    auto gone = std::move(presences_);
+    presences_.clear();
+    for (const auto& [co, resources] : gone) {
+        log::info("presence", {{"who", "co"}, {"co", co}, {"via", "xmpp"}, {"state", "unknown"}});
+        server_.co_presence_may_have_changed(co);
     }
-    reply("Commands: list (the open chats); start --user NAME [--email ADDRESS]; close ID "
-          "[summary]. Write to chat-ID@ this service to talk in a chat.");
 }
 
 } // namespace rtchat::chatd

@@ -30,29 +30,55 @@ public:
                std::map<std::string, std::string> co_jids);
     void start();
 
-    /// A message was stored: the user's go to the chat's CO.
+    /// A message was stored: it goes to the chat's CO — the user's as they
+    /// wrote it, anyone else's (the console, chatctl say, another CO) after
+    /// its author's name — unless the CO wrote it from XMPP.
     void message_stored(const store::Chat& chat, const store::Message& message);
+    /// A chat was published: once it has ended, its CO is told.
+    void chat_changed(const store::Chat& chat);
     /// The user's presence as the web sees it.
     void user_presence(const store::Chat& chat, const std::string& state);
     void user_typing(const store::Chat& chat);
 
-    /// True while the CO's XMPP client is online.
-    bool co_online(const std::string& co) const { return online_cos_.contains(co); }
+    /// True while one of the CO's XMPP clients is available to the service
+    /// or one of its chats.
+    bool co_online(const std::string& co) const { return presences_.contains(co); }
 
     /// "chat-42" for chat 42; 0 for anything else.
     static int64_t chat_of(const std::string& local);
+    /// The local part of chat `id`'s address: "chat-42".
+    static std::string chat_local(int64_t id);
+
+    /// What `start` was told: a ticket, a user, or both.
+    struct StartArgs {
+        int64_t ticket = 0;
+        std::string user;
+        std::string email;
+        std::string rt_system;
+    };
 
 private:
     void on_message(const std::string& from, const std::string& local, const std::string& body);
     void on_chatstate(const std::string& from, const std::string& local, const std::string& state);
     void on_presence(const std::string& from, const std::string& local, const std::string& type);
+    void set_co_presence(const std::string& co, const std::string& from, const std::string& local,
+                         bool available);
+    void forget_co_presence();
+    // The service address's commands (xmpp_commands.cpp).
     void command(const std::string& co, const std::string& from, const std::string& text);
+    std::string help() const;
+    void start(const std::string& co, const std::string& from, const StartArgs& args);
+    void take(const std::string& co, const std::string& from, int64_t id);
     std::optional<std::string> co_of(const std::string& jid) const;
     std::optional<std::string> jid_of(const std::string& co) const;
 
     Server& server_;
     std::map<std::string, std::string> jid_by_co_;
-    std::set<std::string> online_cos_;
+    /// Per CO, the (full JID, local address) pairs they are available to.
+    std::map<std::string, std::set<std::pair<std::string, std::string>>> presences_;
+    int64_t closed_from_xmpp_ = 0; ///< the chat a "close" command is closing
+    int64_t stored_from_xmpp_ = 0; ///< the message the CO just wrote over XMPP
+    std::set<int64_t> told_ended_; ///< chats whose CO heard they ended
     std::unique_ptr<xmpp::Link> link_;
 };
 

@@ -23,6 +23,7 @@ json to_json(const store::Chat& c) {
           {"status", c.rt.status},
           {"url", c.rt.url}}},
         {"created_by", c.created_by},
+        {"co", c.co},
         {"created_at", c.created_at},
         {"updated_at", c.updated_at},
         {"closed_at", optional(c.closed_at)},
@@ -38,7 +39,7 @@ json to_user_json(const store::Chat& c) {
     return json{{"id", c.id},
                 {"state", store::to_string(c.state)},
                 {"user", c.user_name},
-                {"co", c.created_by},
+                {"co", c.co},
                 {"created_at", c.created_at}};
 }
 

@@ -171,6 +171,10 @@ Response Http::perform(const std::string& method, const std::string& url, bool r
     }
     if (send_credentials_ && system_.auth == Auth::token)
         headers.push_back("Authorization: token " + system_.token);
+    // RT 5 refuses a REST2 POST that comes with its session cookie unless
+    // the request names RT itself as its origin (RestrictReferrer, its CSRF
+    // check); the cookie is there once signed in (rest2.cpp sign_in).
+    headers.push_back("Referer: " + system_.url + "/");
     // No "Expect: 100-continue" wait before a large transcript.
     headers.emplace_back("Expect:");
     curl_slist* header_list = nullptr;

@@ -7,7 +7,7 @@ namespace rtchat::store {
 namespace {
 
 // Append only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 6> steps{
+constexpr std::array<const char*, 7> steps{
     // 1: chats, their messages and guest links, and the state history.
     R"sql(
 CREATE TABLE chats (
@@ -94,6 +94,11 @@ ALTER TABLE chats ADD COLUMN rt_subject TEXT NOT NULL DEFAULT '';
 ALTER TABLE chats ADD COLUMN rt_queue TEXT NOT NULL DEFAULT '';
 ALTER TABLE chats ADD COLUMN rt_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE chats ADD COLUMN rt_url TEXT NOT NULL DEFAULT '';
+)sql",
+    // 7: who handles a chat now (another CO may take it over from its starter).
+    R"sql(
+ALTER TABLE chats ADD COLUMN co TEXT NOT NULL DEFAULT '';
+UPDATE chats SET co = created_by;
 )sql",
 };
 

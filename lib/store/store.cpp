@@ -13,7 +13,7 @@ constexpr std::string_view chat_columns =
     "c.created_at, c.updated_at, c.closed_at, c.closed_by, c.summary, c.end_reason, "
     "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id), "
     "(SELECT max(at) FROM messages m WHERE m.chat_id = c.id), "
-    "c.rt_subject, c.rt_queue, c.rt_status, c.rt_url";
+    "c.rt_subject, c.rt_queue, c.rt_status, c.rt_url, c.co";
 
 Chat read_chat(const Statement& st) {
     Chat c;
@@ -39,6 +39,7 @@ Chat read_chat(const Statement& st) {
     c.last_message_at = st.column_optional_int(14);
     c.rt =
         TicketFacts{st.column_text(15), st.column_text(16), st.column_text(17), st.column_text(18)};
+    c.co = st.column_text(19);
     return c;
 }
 
@@ -85,8 +86,8 @@ Chat Store::create_chat(const NewChat& chat) {
     const int64_t now = clock_();
     Transaction tx(db_);
     Statement(db_, "INSERT INTO chats (state, user_name, user_email, rt_ticket, rt_system, "
-                   "created_by, created_at, updated_at, rt_subject, rt_queue, rt_status, rt_url) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                   "created_by, created_at, updated_at, rt_subject, rt_queue, rt_status, rt_url, "
+                   "co) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, to_string(ChatState::invited))
         .bind(2, chat.user_name)
         .bind(3, chat.user_email)
@@ -99,6 +100,7 @@ Chat Store::create_chat(const NewChat& chat) {
         .bind(10, chat.rt.queue)
         .bind(11, chat.rt.status)
         .bind(12, chat.rt.url)
+        .bind(13, chat.created_by)
         .run();
     const int64_t id = db_.last_insert_id();
     // The chat and its first link appear together or not at all.
@@ -214,6 +216,20 @@ Chat Store::transition(int64_t chat_id, ChatState to, std::string_view by) {
     Chat after = transition_locked(get_chat(chat_id), to, by);
     tx.commit();
     return after;
+}
+
+Chat Store::take_chat(int64_t chat_id, std::string_view co) {
+    Transaction tx(db_);
+    Chat chat = get_chat(chat_id);
+    if (!is_open(chat.state))
+        throw InvalidState(fmt::format("chat {} is {}", chat_id, to_string(chat.state)));
+    Statement(db_, "UPDATE chats SET co = ?, updated_at = ? WHERE id = ?")
+        .bind(1, co)
+        .bind(2, clock_())
+        .bind(3, chat_id)
+        .run();
+    tx.commit();
+    return get_chat(chat_id);
 }
 
 Chat Store::close_chat(int64_t chat_id, std::string_view by, std::string_view summary,
@@ -337,12 +353,12 @@ WebSession Store::open_session_for_user(int64_t chat_id, std::string_view user_n
     return WebSession{chat_id, chat->user_name, session_expires_at};
 }
 
-WebSession Store::find_session(std::string_view session_hash) {
+WebSession Store::find_session(std::string_view session_hash, bool even_if_ended) {
     Statement st(db_, "SELECT s.chat_id, s.user_name, s.expires_at FROM web_sessions s "
                       "JOIN chats c ON c.id = s.chat_id "
                       "WHERE s.session_hash = ? AND s.expires_at > ? "
-                      "AND c.state IN ('invited', 'active')");
-    st.bind_blob(1, session_hash).bind(2, clock_());
+                      "AND (? OR c.state IN ('invited', 'active'))");
+    st.bind_blob(1, session_hash).bind(2, clock_()).bind(3, int64_t{even_if_ended ? 1 : 0});
     if (!st.step())
         throw NotFound("this session is not valid or has ended");
     return WebSession{st.column_int(0), st.column_text(1), st.column_int(2)};

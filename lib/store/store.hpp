@@ -49,6 +49,7 @@ struct Chat {
     std::string rt_system;
     TicketFacts rt;
     std::string created_by;
+    std::string co;         ///< the CO handling it: its starter, unless another took it over
     int64_t created_at = 0; ///< milliseconds since the epoch, as every time here
     int64_t updated_at = 0;
     std::optional<int64_t> closed_at;
@@ -138,6 +139,9 @@ public:
     /// life cycle forbids the step.
     Chat transition(int64_t chat_id, ChatState to, std::string_view by);
     /// Ends an open chat: state closed, with who closed it, why, and a summary.
+    /// `co` takes over an open chat: from now on it is theirs (its user's
+    /// messages go to them). Throws InvalidState for a chat that is over.
+    Chat take_chat(int64_t chat_id, std::string_view co);
     Chat close_chat(int64_t chat_id, std::string_view by, std::string_view summary,
                     std::string_view reason);
 
@@ -158,8 +162,8 @@ public:
     WebSession open_session_for_user(int64_t chat_id, std::string_view user_name,
                                      std::string_view session_hash, int64_t session_expires_at);
     /// The live session with this hash; throws NotFound when there is none
-    /// (unknown, expired, or its chat has ended).
-    WebSession find_session(std::string_view session_hash);
+    /// (unknown, expired, or — unless `even_if_ended` — its chat has ended).
+    WebSession find_session(std::string_view session_hash, bool even_if_ended = false);
 
     /// Moves every ended chat (closed or abandoned) to delivering and gives
     /// it an outbox entry for the target `target_of` names, each in one

@@ -139,8 +139,11 @@ struct Link::Impl {
         log::warning("xmpp_disconnected", {{"domain", self->settings.domain}, {"reason", why}});
         // The socket is already closed: forget it before its number is reused.
         self->unwatch();
-        if (!self->stopping)
-            self->schedule_reconnect();
+        if (self->stopping)
+            return; // chatd is going: nobody left to tell
+        self->schedule_reconnect();
+        if (self->callbacks.on_disconnected)
+            self->callbacks.on_disconnected();
     }
 
     static int on_message_stanza(xmpp_conn_t*, xmpp_stanza_t* stanza, void* userdata) {
@@ -176,7 +179,7 @@ struct Link::Impl {
             type = "available";
         log::debug("xmpp_presence", {{"type", type}});
         if (self->callbacks.on_presence)
-            self->callbacks.on_presence(bare(text_of(xmpp_stanza_get_from(stanza))),
+            self->callbacks.on_presence(text_of(xmpp_stanza_get_from(stanza)),
                                         local_of(text_of(xmpp_stanza_get_to(stanza))), type);
         return 1;
     }

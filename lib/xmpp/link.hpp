@@ -31,12 +31,15 @@ struct Callbacks {
     /// A chat state (XEP-0085) to local@domain: composing, paused, active, ...
     std::function<void(const std::string& from, const std::string& local, const std::string& state)>
         on_chatstate;
-    /// A presence stanza from a JID (bare) to local@domain: its type is
-    /// available, unavailable, subscribe, unsubscribe or probe.
+    /// A presence stanza from a JID (full, as sent) to local@domain: its type
+    /// is available, unavailable, subscribe, subscribed, unsubscribe,
+    /// unsubscribed or probe.
     std::function<void(const std::string& from, const std::string& local, const std::string& type)>
         on_presence;
     /// The link came up (after a start or a reconnect).
     std::function<void()> on_connected;
+    /// The link went down: what was known of others' presence is stale.
+    std::function<void()> on_disconnected;
 };
 
 class Link {

@@ -17,10 +17,20 @@ let chromium;
 let co;
 
 before(async () => {
+  // The CO starts as a stranger to the service: no roster entry, so no
+  // presence subscription either way (an earlier run leaves one).
+  const fresh = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await fresh.waitFor((e) => e.event === 'online', 'the CO online');
+    fresh.send({ send: 'forget', jid: env.XMPP_COMPONENT });
+    await fresh.waitFor((e) => e.event === 'forgotten', 'the service off the CO\'s roster');
+  } finally {
+    await fresh.quit();
+  }
   rtchat = await new Rtchat().start({
     extraWeb: ['[xmpp]', 'mode = component', `port = ${env.XMPP_COMPONENT_PORT}`,
       `domain = ${env.XMPP_COMPONENT}`, `secret_file = ${env.XMPP_SECRET_FILE}`,
-      `co_jids = root=${env.XMPP_CO1}`].join('\n'),
+      `co_jids = root=${env.XMPP_CO1}, ${env.XMPP_CO2}`].join('\n'),
   });
   chromium = await browser();
   co = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
@@ -33,6 +43,14 @@ after(async () => {
   await rtchat?.stop();
 });
 
+// A command to the service address and its answer.
+async function ask(client, body) {
+  const at = client.events.length;
+  client.send({ send: 'message', to: env.XMPP_COMPONENT, body });
+  return (await client.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT,
+    `the answer to "${body}"`, 10000, at)).body;
+}
+
 async function openAsUser(url) {
   const page = await (await chromium.newContext()).newPage();
   await page.goto(url);
@@ -40,6 +58,21 @@ async function openAsUser(url) {
   await page.waitForURL(/\/chat$/);
   return page;
 }
+
+test('the CO\'s own XMPP presence is what the user sees as the CO online', async () => {
+  // The service asked for the CO's presence when it connected (the CO was
+  // offline); their client granted it at login, so the service knows.
+  const { url } = rtchat.startChat('oli');
+  const user = await openAsUser(url);
+  const coPresence = user.locator('#co-presence');
+  await coPresence.filter({ hasText: 'root is online' }).waitFor({ timeout: 10000 });
+  await co.quit();
+  await coPresence.filter({ hasText: 'root is not following the chat' }).waitFor({ timeout: 10000 });
+  co = new XmppClient(env.XMPP_CO1, env.XMPP_CO1_PASSWORD, env.XMPP_C2S_PORT);
+  await co.waitFor((e) => e.event === 'online', 'the CO back online');
+  await coPresence.filter({ hasText: 'root is online' }).waitFor({ timeout: 10000 });
+  await user.context().close();
+});
 
 test('user in the browser ↔ CO in an XMPP client: messages, typing, the user\'s presence', async () => {
   const { id, url } = rtchat.startChat('zoe');
@@ -95,6 +128,11 @@ test('commands on the service address (list, start, close); strangers get an err
   co.send({ send: 'message', to: env.XMPP_COMPONENT, body: `close ${id} Explained the VPN client.` });
   const closed = await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT, 'close', 10000, at);
   assert.equal(closed.body, `Chat ${id} closed; its transcript goes to RT.`);
+  // Closed by its own CO from here: the answer above is all they get.
+  await co.waitFor((e) => e.event === 'presence' && e.from.startsWith(chatAddress(id)) && e.type === 'unavailable',
+    'the ended chat offline', 10000, at);
+  assert.ok(!co.events.slice(at).some((e) => e.event === 'message' && e.from.startsWith(chatAddress(id))),
+    JSON.stringify(co.events.slice(at)));
   assert.equal(rtchat.show(Number(id)).chat.summary, 'Explained the VPN client.');
   assert.equal(rtchat.show(Number(id)).chat.state, 'closed');
   at = co.events.length;
@@ -127,4 +165,114 @@ test('Prosody restarts mid-chat: what the user wrote meanwhile reaches the CO af
   const got = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)),
     'the queued message', 30000);
   assert.equal(got.body, 'Written while the XMPP server was away.');
+});
+
+test('help, take, and malformed commands answered with what to try', async () => {
+  const help = await ask(co, 'help');
+  for (const command of ['list', 'start 12345', 'start --user NAME', 'take 42', 'close 42', 'help'])
+    assert.ok(help.includes(`\n${command}`), `help lists ${command}: ${help}`);
+  assert.ok(help.endsWith(`To talk in chat 42, write to ${chatAddress(42)}.`), help);
+
+  const answers = {
+    'take': 'Not done: take needs one chat number — try: take 42 (list shows the open chats)',
+    'take abc': 'Not done: take needs one chat number — try: take 42 (list shows the open chats)',
+    'take 999999': 'Not done: there is no chat 999999 — try: list',
+    'close': 'Not done: close needs a chat number — try: close 42 What was done, for the top of the RT transcript',
+    'start': 'Not done: start needs an RT ticket number or --user NAME — try: start 12345 [--email ADDRESS] [--rt-system NAME], or start --user NAME [--email ADDRESS]',
+    'start abc': 'Not done: start does not know "abc" — try: start 12345 [--email ADDRESS] [--rt-system NAME], or start --user NAME [--email ADDRESS]',
+    'start --user': 'Not done: --user needs a value — try: start 12345 [--email ADDRESS] [--rt-system NAME], or start --user NAME [--email ADDRESS]',
+    'start 12345': 'Not done: no RT system here can read ticket 12345 ([rt.NAME] in rtchat.conf) — try: start 12345 --user NAME [--email ADDRESS]',
+    'frobnicate <b>now</b>': 'Not done: "frobnicate" is not a command — try: help',
+  };
+  for (const [command, answer] of Object.entries(answers))
+    assert.equal(await ask(co, command), answer, command);
+
+  // co2 (mapped by their bare JID: CO co2) takes over root's chat.
+  const co2 = new XmppClient(env.XMPP_CO2, env.XMPP_CO2_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await co2.waitFor((e) => e.event === 'online', 'co2 online');
+    const { id, url } = rtchat.startChat('tim');
+    const user = await openAsUser(url);
+    const mark = co.events.length;
+    assert.equal(await ask(co2, `take ${id}`),
+      `Chat ${id} with tim is yours now (it was root's): write to ${chatAddress(id)}.`);
+    assert.equal(rtchat.show(id).chat.co, 'co2');
+    assert.equal(rtchat.show(id).chat.created_by, 'root');
+    const told = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)),
+      'root told', 10000, mark);
+    assert.equal(told.body, 'co2 took over this chat; you get no more of it.');
+    assert.equal(await ask(co2, `take ${id}`), `Chat ${id} is yours already: write to ${chatAddress(id)}.`);
+
+    await user.locator('#text').fill('Is anybody there?');
+    await user.keyboard.press('Enter');
+    const got = await co2.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)), 'the user\'s message to co2');
+    assert.equal(got.body, 'Is anybody there?');
+    co2.send({ send: 'message', to: chatAddress(id), body: 'co2 here.' });
+    await user.locator('.messages li', { hasText: 'co2 here.' }).waitFor();
+    assert.ok(!co.events.slice(mark).some((e) => e.event === 'message' && e.body === 'Is anybody there?'),
+      'root no longer gets the user\'s messages');
+    await user.context().close();
+    rtchat.chatctl('close', String(id));
+    assert.equal(await ask(co2, `take ${id}`), `Not done: chat ${id} is closed — try: list`);
+  } finally {
+    await co2.quit();
+  }
+});
+
+test('what others write in a chat reaches its XMPP CO after their name; the CO\'s own is not echoed; the end is told', async () => {
+  const { id, url } = rtchat.startChat('ulf');
+  const user = await openAsUser(url);
+  const mark = co.events.length;
+  co.send({ send: 'message', to: chatAddress(id), body: 'Written on my phone.' });
+  await user.locator('.messages li', { hasText: 'Written on my phone.' }).waitFor();
+  // chatctl say is the console's own path (the "say" request).
+  rtchat.chatctl('say', String(id), 'Written in the shell <i>really</i>');
+  const mirrored = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)),
+    'the shell\'s message', 10000, mark);
+  assert.equal(mirrored.body, '[root] Written in the shell <i>really</i>');
+  const co2 = new XmppClient(env.XMPP_CO2, env.XMPP_CO2_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await co2.waitFor((e) => e.event === 'online', 'co2 online');
+    co2.send({ send: 'message', to: chatAddress(id), body: 'co2 chiming in.' });
+    await user.locator('.messages li', { hasText: 'co2 chiming in.' }).waitFor();
+    await co.waitFor((e) => e.event === 'message' && e.body === '[co2] co2 chiming in.', 'co2\'s message', 10000, mark);
+    assert.ok(!co2.events.some((e) => e.event === 'message' && e.body.includes('co2 chiming in.')), 'no echo to co2');
+  } finally {
+    await co2.quit();
+  }
+  const bodies = co.events.slice(mark).filter((e) => e.event === 'message').map((e) => e.body);
+  assert.ok(!bodies.some((b) => b.includes('Written on my phone.')), `no echo: ${JSON.stringify(bodies)}`);
+
+  const at = co.events.length;
+  rtchat.chatctl('close', String(id), '--summary', 'Phone and shell agree.');
+  const ended = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)), 'the end', 10000, at);
+  assert.equal(ended.body, 'This chat has ended: closed by root. Summary: Phone and shell agree.');
+  await co.waitFor((e) => e.event === 'presence' && e.from.startsWith(chatAddress(id)) && e.type === 'unavailable',
+    'the ended chat offline', 10000, at);
+  await user.context().close();
+});
+
+test('close ID from XMPP: the user\'s page says the chat has ended, every time', async () => {
+  for (let i = 0; i < 6; i++) {
+    const { id, url } = rtchat.startChat(`vic${i}`);
+    const user = await openAsUser(url);
+    if (i % 2) { // half the time right after a message both ways
+      await user.locator('#text').fill(`Question ${i}`);
+      await user.keyboard.press('Enter');
+      await co.waitFor((e) => e.event === 'message' && e.body === `Question ${i}`, 'the question');
+      co.send({ send: 'message', to: chatAddress(id), body: `Answer ${i}` });
+      await user.locator('.messages li', { hasText: `Answer ${i}` }).waitFor();
+    }
+    // Half the time the close comes while the page is still opening its
+    // event stream: the stream then finds the chat over, and must say so.
+    const t0 = Date.now();
+    const seen = [];
+    user.on('response', (r) => seen.push(`${Date.now() - t0} ms: ${r.status()} ${new URL(r.url()).pathname}`));
+    assert.equal(await ask(co, `close ${id} Done ${i}.`), `Chat ${id} closed; its transcript goes to RT.`);
+    await user.locator('#status', { hasText: 'This chat has ended.' }).waitFor({ timeout: 30000 }).catch(async () => {
+      throw new Error(`chat ${id}: the page says "${await user.locator('#status').innerText()}"; ${seen.join(', ')}`);
+    });
+    assert.ok(Date.now() - t0 < 5000, `chat ${id}: the end showed after ${Date.now() - t0} ms`);
+    await user.context().close();
+  }
 });

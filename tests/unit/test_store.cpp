@@ -84,6 +84,21 @@ TEST_F(StoreTest, ClosedChatRefusesMessagesAndSecondClose) {
     EXPECT_EQ(store.messages(c.id).size(), 1u);
 }
 
+TEST_F(StoreTest, AnotherCoTakesAnOpenChatOver) {
+    Chat c = alice();
+    EXPECT_EQ(c.co, "co1");
+    now += 1000;
+    Chat taken = store.take_chat(c.id, "co2");
+    EXPECT_EQ(taken.co, "co2");
+    EXPECT_EQ(taken.created_by, "co1");
+    EXPECT_EQ(taken.state, ChatState::invited);
+    EXPECT_EQ(taken.updated_at, now);
+    EXPECT_EQ(store.get_chat(c.id).co, "co2");
+    store.close_chat(c.id, "co2", "", "closed by CO");
+    EXPECT_THROW(store.take_chat(c.id, "co1"), InvalidState);
+    EXPECT_THROW(store.take_chat(99, "co1"), NotFound);
+}
+
 TEST_F(StoreTest, IllegalTransitionIsRefusedAndLeavesStateAlone) {
     Chat c = alice();
     try {

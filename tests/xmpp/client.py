@@ -23,9 +23,12 @@ Stdin, one JSON object per line (read once online):
     {"send":"presence"[,"show":"away"|""][,"status":..][,"to":..][,"type":..]}
     {"send":"join","room":ROOM@MUC,"nick":..}   (XEP-0045; leave: presence to
         ROOM@MUC/NICK with "type":"unavailable"; room messages: "type":"groupchat")
+    {"send":"forget","jid":..}  remove JID from the roster (its subscriptions both
+        ways go); then {"event":"forgotten","jid":..}
     {"send":"quit"}          or EOF: disconnect cleanly, exit 0
 """
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -116,11 +119,24 @@ class Client(slixmpp.ClientXMPP):
                 p = self.make_presence(pto=f"{c['room']}/{c['nick']}")
                 p.xml.append(ET.Element("{http://jabber.org/protocol/muc}x"))
                 p.send()
+            elif what == "forget":
+                asyncio.ensure_future(self.forget(c["jid"], line))
             elif what == "quit":
                 self.quit()
             else:
                 raise ValueError(f"unknown send {what!r}")
         except Exception as e:  # report, keep running
+            emit({"event": "bad-command", "line": line.strip(), "text": f"{type(e).__name__}: {e}"})
+
+    async def forget(self, jid, line):
+        try:
+            try:
+                await self.update_roster(jid, subscription="remove")
+            except slixmpp.exceptions.IqError as e:
+                if e.condition != "item-not-found":  # not there: forgotten already
+                    raise
+            emit({"event": "forgotten", "jid": jid})
+        except Exception as e:
             emit({"event": "bad-command", "line": line.strip(), "text": f"{type(e).__name__}: {e}"})
 
     def quit(self):
