@@ -40,10 +40,20 @@ export class Rtchat {
       '[log]', 'level = debug', ''].join('\n'));
     chmodSync(this.config, 0o644);
     this.env = { ...process.env, RTCHAT_CONFIG: this.config };
-    this.chatd = spawn(need('CHATD'), ['-c', this.config], { stdio: ['ignore', 'ignore', 'inherit'] });
-    await this.until(() => existsSync(join(this.dir, 'chatd.sock')), 'chatd socket');
+    await this.startChatd();
     await this.startWebd();
     return this;
+  }
+
+  async startChatd() {
+    this.chatd = spawn(need('CHATD'), ['-c', this.config], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await this.until(() => existsSync(join(this.dir, 'chatd.sock')), 'chatd socket');
+  }
+
+  async stopChatd() {
+    this.chatd.kill('SIGTERM');
+    await new Promise((ok) => this.chatd.once('exit', ok));
+    rmSync(join(this.dir, 'chatd.sock'), { force: true });
   }
 
   async startWebd() {

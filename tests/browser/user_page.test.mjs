@@ -152,6 +152,43 @@ test('a browser that reconnects after chat-webd restarts sees every message exac
   assert.deepEqual(bodies, ['one', 'two', 'three', 'four']);
 });
 
+test('open pages carry on after chatd restarts: every message once, the user online again', async () => {
+  // Two chats, one of them open in two tabs of the same browser.
+  const a = rtchat.startChat('ivy');
+  const b = rtchat.startChat('jack');
+  const context = await chromium.newContext();
+  const { page: first } = await openChat(a.url, context);
+  const second = await context.newPage();
+  await second.goto(`${rtchat.base}/chat`);
+  await second.locator('#status:text-is("")').waitFor();
+  const { page: other } = await openChat(b.url);
+  rtchat.chatctl('say', String(a.id), 'before');
+  rtchat.chatctl('say', String(b.id), 'before b');
+  for (const p of [first, second])
+    await p.locator('.messages li', { hasText: 'before' }).waitFor();
+  await other.locator('.messages li', { hasText: 'before b' }).waitFor();
+
+  await rtchat.stopChatd();
+  await rtchat.startChatd();
+  await rtchat.until(() => rtchat.chatctl('show', String(a.id)).includes('user is: online'), 'ivy online again', 10000);
+  await rtchat.until(() => rtchat.chatctl('show', String(b.id)).includes('user is: online'), 'jack online again', 10000);
+  rtchat.chatctl('say', String(a.id), 'after');
+  rtchat.chatctl('say', String(b.id), 'after b');
+  for (const p of [first, second]) {
+    await p.locator('.messages li', { hasText: 'after' }).waitFor({ timeout: 10000 });
+    assert.deepEqual(await p.locator('.messages .body').allTextContents(), ['before', 'after']);
+  }
+  await other.locator('.messages li', { hasText: 'after b' }).waitFor({ timeout: 10000 });
+  assert.deepEqual(await other.locator('.messages .body').allTextContents(), ['before b', 'after b']);
+  // What the user writes still arrives.
+  await first.locator('#text').fill('still here');
+  await first.keyboard.press('Enter');
+  await rtchat.until(() => rtchat.show(a.id).messages.some((m) => m.body === 'still here'), 'the user message after the restart');
+  await second.locator('.messages li', { hasText: 'still here' }).waitFor();
+  await context.close();
+  await other.context().close();
+});
+
 test('the page works from the keyboard alone', async () => {
   const { id, url } = rtchat.startChat('frank');
   const page = await (await chromium.newContext()).newPage();
