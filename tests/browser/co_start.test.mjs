@@ -9,19 +9,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { Rtchat, browser, artefacts } from './harness.mjs';
 import { startApache } from './apache.mjs';
+import { bedEnv, rest2, rtReplies as replies, copySecrets } from './beds.mjs';
 
-const bed = Object.fromEntries(readFileSync('/run/rtchat-test-bed/bed.env', 'utf8')
-  .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const bed = bedEnv('bed');
 const rt = bed.RT5_URL;
-const asRoot = { Authorization: `Basic ${Buffer.from('root:password').toString('base64')}` };
-const rest2 = async (path, init = {}) => {
-  const r = await fetch(`${rt}/REST/2.0/${path}`, { ...init, headers: { ...asRoot, ...(init.headers || {}) } });
-  return r.json();
-};
 
 let secrets;
 let rtchat;
@@ -31,12 +25,7 @@ let chromium;
 const asCo = () => chromium.newContext({ httpCredentials: { username: 'root', password: 'console-secret' } });
 
 before(async () => {
-  secrets = mkdtempSync(join(tmpdir(), 'rtchat-secrets-'));
-  chmodSync(secrets, 0o755);
-  copyFileSync(bed.RT5_BOT_TOKEN_FILE, join(secrets, 'rt5.token'));
-  chmodSync(join(secrets, 'rt5.token'), 0o600);
-  copyFileSync(bed.RT_BOT_PASSWORD_FILE, join(secrets, 'bot.password'));
-  chmodSync(join(secrets, 'bot.password'), 0o600);
+  secrets = copySecrets({ 'rt5.token': bed.RT5_BOT_TOKEN_FILE, 'bot.password': bed.RT_BOT_PASSWORD_FILE });
   // The port RT's Chat item points at (tests/rt/bed sets $RTChatURL).
   const apachePort = Number(bed.RTCHAT_CONSOLE_PORT);
   rtchat = await new Rtchat().start({
@@ -58,17 +47,6 @@ after(async () => {
   await rtchat?.stop();
   rmSync(secrets, { recursive: true, force: true });
 });
-
-// Every text/plain part of the ticket's correspondence.
-async function replies(ticket) {
-  const { items } = await rest2(`ticket/${ticket}/history?fields=Type&per_page=100`);
-  let text = '';
-  for (const t of items.filter((i) => i.Type === 'Correspond')) {
-    const parts = await rest2(`transaction/${t.id}/attachments?fields=Content,ContentType`);
-    for (const p of parts.items) if (p.ContentType === 'text/plain') text += p.Content;
-  }
-  return text;
-}
 
 test('RT ticket → Chat item → start page → chat with the requestor → transcript in the same ticket', async () => {
   const { id: ticket } = await rest2('ticket', {

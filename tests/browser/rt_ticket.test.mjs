@@ -6,13 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, chmodSync } from 'node:fs';
 import { Rtchat, browser, artefacts } from './harness.mjs';
+import { bedEnv, asRtRoot as asRoot } from './beds.mjs';
 
-const bed = Object.fromEntries(readFileSync('/run/rtchat-test-bed/bed.env', 'utf8')
-  .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const bed = bedEnv('bed');
 const rt = bed.RT5_URL;
-const asRoot = { Authorization: `Basic ${Buffer.from('root:password').toString('base64')}` };
 
 let rtchat;
 let chromium;

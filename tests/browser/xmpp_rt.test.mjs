@@ -6,22 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { Rtchat, browser } from './harness.mjs';
 import { XmppClient } from './xmpp_client.mjs';
+import { bedEnv, rest2, rtReplies as replies, copySecrets } from './beds.mjs';
 
-const envOf = (file) => Object.fromEntries(readFileSync(file, 'utf8')
-  .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
-const env = envOf('/run/rtchat-test-bed/xmpp.env');
-const bed = envOf('/run/rtchat-test-bed/bed.env');
+const env = bedEnv('xmpp');
+const bed = bedEnv('bed');
 const chatAddress = (id) => `chat-${id}@${env.XMPP_COMPONENT}`;
 const rt = bed.RT5_URL;
-const asRoot = { Authorization: `Basic ${Buffer.from('root:password').toString('base64')}` };
-const rest2 = async (path, init = {}) => {
-  const r = await fetch(`${rt}/REST/2.0/${path}`, { ...init, headers: { ...asRoot, ...(init.headers || {}) } });
-  return r.json();
-};
 
 let secrets;
 let rtchat;
@@ -29,10 +22,7 @@ let chromium;
 let co;
 
 before(async () => {
-  secrets = mkdtempSync(join(tmpdir(), 'rtchat-secrets-'));
-  chmodSync(secrets, 0o755);
-  copyFileSync(bed.RT5_BOT_TOKEN_FILE, join(secrets, 'rt5.token'));
-  chmodSync(join(secrets, 'rt5.token'), 0o600);
+  secrets = copySecrets({ 'rt5.token': bed.RT5_BOT_TOKEN_FILE });
   rtchat = await new Rtchat().start({
     extraWeb: ['[xmpp]', 'mode = component', `port = ${env.XMPP_COMPONENT_PORT}`,
       `domain = ${env.XMPP_COMPONENT}`, `secret_file = ${env.XMPP_SECRET_FILE}`,
@@ -57,17 +47,6 @@ async function ask(body, ms = 30000) {
   co.send({ send: 'message', to: env.XMPP_COMPONENT, body });
   return (await co.waitFor((e) => e.event === 'message' && e.from === env.XMPP_COMPONENT,
     `the answer to "${body}"`, ms, at)).body;
-}
-
-// Every text/plain part of the ticket's correspondence.
-async function replies(ticket) {
-  const { items } = await rest2(`ticket/${ticket}/history?fields=Type&per_page=100`);
-  let text = '';
-  for (const t of items.filter((i) => i.Type === 'Correspond')) {
-    const parts = await rest2(`transaction/${t.id}/attachments?fields=Content,ContentType`);
-    for (const p of parts.items) if (p.ContentType === 'text/plain') text += p.Content;
-  }
-  return text;
 }
 
 test('start TICKET from XMPP: the chat with the requestor, its link in RT, the user chatting with the CO', async () => {
