@@ -30,7 +30,7 @@ before(async () => {
     extraWeb: ['[xmpp]', 'mode = client', `host = ${env.XMPP_HOST}`, `port = ${env.XMPP_C2S_PORT}`,
       `jid = ${env.XMPP_BRIDGE}`, `password_file = ${join(secrets, 'xmpp.password')}`,
       `muc_service = ${env.XMPP_MUC}`, `ca_file = ${env.XMPP_CA_CERT}`,
-      `co_jids = root=${env.XMPP_CO1}`].join('\n'),
+      `co_jids = root=${env.XMPP_CO1}, ${env.XMPP_CO2}`].join('\n'),
   });
   chromium = await browser();
 });
@@ -134,4 +134,40 @@ test('client mode: Prosody restarts mid-chat; the room is still members-only and
   }
   await user.context().close();
   rtchat.chatctl('close', String(id));
+});
+
+test('client mode: take ID moves the room\'s membership to the new CO; commands answer on the account', async () => {
+  const co2 = new XmppClient(env.XMPP_CO2, env.XMPP_CO2_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await co2.waitFor((e) => e.event === 'online', 'co2 online');
+    const { id, url } = rtchat.startChat('zed');
+    const room = roomOf(id);
+    await co.waitFor((e) => e.event === 'invite' && e.room === room, 'root invited', 15000);
+    co.send({ send: 'join', room, nick: 'root' });
+    await co.waitFor((e) => e.event === 'presence' && e.from === `${room}/root`, 'root in the room');
+    const at = co2.events.length;
+    co2.send({ send: 'message', to: env.XMPP_BRIDGE, body: `take ${id}` });
+    const answer = await co2.waitFor((e) => e.event === 'message' && e.from.startsWith(env.XMPP_BRIDGE), 'the answer', 10000, at);
+    assert.equal(answer.body, `Chat ${id} with zed is yours now (it was root's): write to ${room}.`);
+    assert.equal(rtchat.show(id).chat.co, 'co2');
+    await co2.waitFor((e) => e.event === 'invite' && e.room === room, 'co2 invited');
+    // root is no member any more: the room puts them out.
+    await co.waitFor((e) => e.event === 'presence' && e.from === `${room}/root` && e.type === 'unavailable', 'root out');
+    co2.send({ send: 'join', room, nick: 'co2' });
+    await co2.waitFor((e) => e.event === 'presence' && e.from === `${room}/zed`, 'co2 in the room');
+    const user = await (await chromium.newContext()).newPage();
+    await user.goto(url);
+    await user.getByRole('button', { name: 'Open the chat' }).click();
+    await user.waitForURL(/\/chat$/);
+    await user.locator('#text').fill('Is co2 there?');
+    await user.keyboard.press('Enter');
+    await co2.waitFor((e) => e.event === 'message' && e.from === `${room}/zed` && e.body === 'Is co2 there?', 'the user\'s message');
+    co2.send({ send: 'message', to: room, type: 'groupchat', body: 'Yes, co2 here.' });
+    await user.locator('.messages li', { hasText: 'Yes, co2 here.' }).waitFor();
+    assert.ok(rtchat.show(id).messages.some((m) => m.author === 'co2' && m.body === 'Yes, co2 here.'));
+    await user.context().close();
+    rtchat.chatctl('close', String(id));
+  } finally {
+    await co2.quit();
+  }
 });
