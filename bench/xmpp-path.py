@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A user's POST /chat/send to the CO's XMPP client: chatd's XMPP path, one way.
 
-    /usr/bin/python3 bench/xmpp-path.py --base URL --link GUEST_LINK [-n 500] [--warmup 50] [--json]
+    /usr/bin/python3 bench/xmpp-path.py --base URL --link GUEST_LINK [--room ROOM] [-n 500] [--warmup 50] [--json]
 
 bench/run-xmpp starts chatd (XEP-0114 component of the bed's Prosody, the CO
 root mapped to XMPP_CO1) and chat-webd, starts a chat and passes its guest
@@ -12,7 +12,8 @@ worker thread, so the loop stays free), t1 when the CO's handler gets the
 parsed stanza on the loop; one clock (perf_counter_ns), one message in
 flight. It covers HTTP to chat-webd, chat-webd to chatd, the store's commit,
 chatd to Prosody (component), Prosody to the CO's client (c2s) and
-slixmpp's parse/dispatch.
+slixmpp's parse/dispatch. With --room (chatd in mode = client), the CO
+joins the chat's room first, and the message reaches them through the MUC.
 """
 import argparse
 import asyncio
@@ -23,6 +24,7 @@ import statistics
 import sys
 import time
 import urllib.parse
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 logging.getLogger("slixmpp.stringprep").setLevel(logging.ERROR)
@@ -142,9 +144,15 @@ async def main(args):
     co = Co(env["XMPP_CO1"], env["XMPP_CO1_PASSWORD"])
     co.connect((env["XMPP_HOST"], int(env["XMPP_C2S_PORT"])), disable_starttls=True, force_starttls=False)
     await asyncio.wait_for(co.online, 10)
+    if args.room:
+        p = co.make_presence(pto=f"{args.room}/bench-co")
+        p.xml.append(ET.Element("{http://jabber.org/protocol/muc}x"))
+        p.send()
+        await asyncio.sleep(0.5)
     await one_by_one(user, co, args.warmup, "w")
     ms = sorted(await one_by_one(user, co, args.n, "m"))
-    result = {"what": "POST /chat/send -> chat-webd -> chatd -> Prosody (component) -> CO's slixmpp",
+    via = "MUC room" if args.room else "component"
+    result = {"what": f"POST /chat/send -> chat-webd -> chatd -> Prosody ({via}) -> CO's slixmpp",
               "count": args.n, "warmup": args.warmup, "p50": pct(ms, 50), "p90": pct(ms, 90),
               "p99": pct(ms, 99), "max": ms[-1], "mean": statistics.fmean(ms)}
     await co.disconnect(wait=1)
@@ -157,6 +165,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base", required=True, help="chat-webd, e.g. http://127.0.0.1:18092")
     ap.add_argument("--link", required=True, help="the chat's guest link")
+    ap.add_argument("--room", help="mode = client: the chat's room, which the CO joins")
     ap.add_argument("-n", type=int, default=500)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--json", action="store_true")
