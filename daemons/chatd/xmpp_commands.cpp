@@ -166,8 +166,8 @@ std::string XmppBridge::help() const {
         "take 42 — chat 42 becomes yours: its user's messages come to you\n"
         "close 42 [summary] — ends chat 42; the summary heads the RT transcript\n"
         "help — this list\n"
-        "To talk in chat 42, write to {}.",
-        link_->address_of("chat-42"));
+        "To talk in chat 42, {} {}.",
+        client_ ? "join its room," : "write to", link_->address_of("chat-42"));
 }
 
 void XmppBridge::start(const std::string& co, const std::string& from, const StartArgs& w) {

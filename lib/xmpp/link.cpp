@@ -283,7 +283,8 @@ struct Link::Impl {
         if (char* body = xmpp_message_get_body(stanza)) {
             const std::string text(body);
             xmpp_free(ctx, body);
-            if (text.size() <= settings.max_stanza_bytes && callbacks.on_room_message)
+            // Too long is refused by the receiver, who can tell the CO why.
+            if (callbacks.on_room_message)
                 callbacks.on_room_message(room, nick, text);
         }
         return 1;

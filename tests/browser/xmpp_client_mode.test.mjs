@@ -68,6 +68,16 @@ test('client mode: a members-only room per chat, the CO invited, messages both w
   await user.locator('.messages li', { hasText: 'Hi Wyn, <b>root</b> here.' }).waitFor();
   assert.ok(rtchat.show(id).messages.some((m) => m.role === 'co' && m.author === 'root' && m.body === 'Hi Wyn, <b>root</b> here.'));
 
+  // Too long for a chat message: not stored, and the CO is told why.
+  co.send({ send: 'message', to: room, type: 'groupchat', body: 'x'.repeat(9000) });
+  const refused = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(env.XMPP_BRIDGE), 'the refusal');
+  assert.equal(refused.body, `Not sent to chat ${id}: message is 9000 bytes; the limit is 8192`);
+  assert.equal(await (async () => {
+    const at2 = co.events.length;
+    co.send({ send: 'message', to: env.XMPP_BRIDGE, body: 'help' });
+    return (await co.waitFor((e) => e.event === 'message' && e.from.startsWith(env.XMPP_BRIDGE), 'help', 10000, at2)).body.split('\n').pop();
+  })(), `To talk in chat 42, join its room, chat-42@${env.XMPP_MUC}.`);
+
   rtchat.chatctl('say', String(id), 'From the shell');
   await co.waitFor((e) => e.event === 'message' && e.body === '[root] From the shell', 'the shell\'s message');
   assert.ok(!co.events.slice(mark).some((e) => e.event === 'message' && e.body === '[root] Hi Wyn, <b>root</b> here.'),
