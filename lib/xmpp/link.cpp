@@ -313,8 +313,11 @@ struct Link::Impl {
             send();
             pump(); // write it out now, not at the next tick
         } else {
-            if (waiting.size() >= 10000)
+            if (waiting.size() >= 10000) {
+                // A server away this long: the oldest goes, and says so.
                 waiting.pop_front();
+                log::warning("xmpp_queue_full", {{"dropped", 1}, {"queued", waiting.size()}});
+            }
             waiting.push_back(std::move(send));
         }
     }
