@@ -37,15 +37,26 @@ std::unique_ptr<XmppBridge> XmppBridge::create(Server& server, ipc::EventLoop& l
     const std::string& mode = config.get("xmpp", "mode");
     if (mode == "off")
         return nullptr;
-    if (mode != "component")
-        throw config::ConfigError("[xmpp] mode: client mode is not built yet; use component");
     xmpp::Settings s;
+    s.client = mode == "client";
     s.host = config.get("xmpp", "host");
     s.port = static_cast<int>(config.get_int("xmpp", "port"));
-    s.domain = config.get("xmpp", "domain");
-    if (s.domain.empty())
-        throw config::ConfigError("[xmpp] domain: must be set for mode = component");
-    s.secret = first_line_of(config.get("xmpp", "secret_file"), "secret_file");
+    if (s.client) {
+        s.jid = config.get("xmpp", "jid");
+        s.muc_service = lower(config.get("xmpp", "muc_service"));
+        if (s.jid.find('@') == std::string::npos)
+            throw config::ConfigError("[xmpp] jid: must be an account (name@domain) for "
+                                      "mode = client");
+        if (s.muc_service.empty())
+            throw config::ConfigError("[xmpp] muc_service: must be set for mode = client");
+        s.password = first_line_of(config.get("xmpp", "password_file"), "password_file");
+        s.ca_file = config.get("xmpp", "ca_file");
+    } else {
+        s.domain = config.get("xmpp", "domain");
+        if (s.domain.empty())
+            throw config::ConfigError("[xmpp] domain: must be set for mode = component");
+        s.secret = first_line_of(config.get("xmpp", "secret_file"), "secret_file");
+    }
     s.max_stanza_bytes = static_cast<size_t>(config.get_int("chatd", "max_message_bytes"));
     std::map<std::string, std::string> cos;
     for (const std::string& entry : config::split_list(config.get("xmpp", "co_jids"))) {
@@ -61,7 +72,8 @@ std::unique_ptr<XmppBridge> XmppBridge::create(Server& server, ipc::EventLoop& l
 XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings settings,
                        std::map<std::string, std::string> co_jids)
     : server_(server)
-    , jid_by_co_(std::move(co_jids)) {
+    , jid_by_co_(std::move(co_jids))
+    , client_(settings.client) {
     // What XMPP input queues for chatd's own clients is flushed right away,
     // as after a request from the socket (Server::settle).
     struct Settle {
@@ -84,7 +96,37 @@ XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings sett
         Settle settle{server_};
         on_presence(from, local, type);
     };
+    cb.on_room_message = [this](const std::string& room, const std::string& nick,
+                                const std::string& body) {
+        Settle settle{server_};
+        on_room_message(room, nick, body);
+    };
+    cb.on_room_chatstate = [this](const std::string& room, const std::string& nick,
+                                  const std::string& state) {
+        Settle settle{server_};
+        if (auto co = co_of(occupant_jid(room, nick)))
+            on_chatstate(*jid_of(*co), room, state);
+    };
+    cb.on_room_presence = [this](const std::string& room, const std::string& nick,
+                                 const std::string& jid, bool available) {
+        if (available)
+            occupants_[{room, nick}] = jid;
+        else
+            occupants_.erase({room, nick});
+    };
     cb.on_connected = [this] {
+        if (client_) {
+            // A plain account: the server keeps the subscriptions and
+            // probes the COs itself after our initial presence; ask for
+            // the ones not granted yet, and go back into every chat's room.
+            for (const auto& [co, jid] : jid_by_co_)
+                link_->send_presence_type("", jid, "subscribe");
+            for (const store::Chat& chat : server_.store().list_chats(false)) {
+                enter_room(chat, !room_nick_.contains(chat.id));
+                user_presence(chat, server_.user_presence(chat.id));
+            }
+            return;
+        }
         // The service asks each CO to share their presence. While that is
         // pending, Prosody tells the CO's clients at each login; once granted,
         // it answers this same request with the CO's current presence. No
@@ -102,6 +144,7 @@ XmppBridge::XmppBridge(Server& server, ipc::EventLoop& loop, xmpp::Settings sett
     cb.on_disconnected = [this] {
         Settle settle{server_};
         forget_co_presence();
+        occupants_.clear();
     };
     link_ = std::make_unique<xmpp::Link>(loop, std::move(settings), std::move(cb));
 }
@@ -142,6 +185,14 @@ std::optional<std::string> XmppBridge::jid_of(const std::string& co) const {
 void XmppBridge::message_stored(const store::Chat& chat, const store::Message& message) {
     if (message.id == stored_from_xmpp_ && message.author == chat.co)
         return; // the CO's own, from their client: no echo
+    const std::string text = message.role == store::Role::user
+                                 ? message.body
+                                 : fmt::format("[{}] {}", message.author, message.body);
+    if (client_) {
+        if (room_nick_.contains(chat.id))
+            link_->send_room_message(chat_local(chat.id), text);
+        return;
+    }
     auto jid = jid_of(chat.co);
     if (!jid)
         return;
@@ -153,8 +204,26 @@ void XmppBridge::message_stored(const store::Chat& chat, const store::Message& m
 }
 
 void XmppBridge::chat_changed(const store::Chat& chat) {
+    if (client_ && store::is_open(chat.state) && !room_nick_.contains(chat.id))
+        return enter_room(chat, true); // a new chat: its room, and its CO invited
     if (store::is_open(chat.state) || !told_ended_.insert(chat.id).second)
         return;
+    if (client_) {
+        auto it = room_nick_.find(chat.id);
+        if (it == room_nick_.end())
+            return;
+        if (chat.id != closed_from_xmpp_ || chat.closed_by != chat.co)
+            link_->send_room_message(
+                chat_local(chat.id),
+                fmt::format("This chat has ended: {}.{}",
+                            chat.closed_by.empty() ? chat.end_reason
+                                                   : "closed by " + chat.closed_by,
+                            chat.summary.empty() ? "" : " Summary: " + chat.summary));
+        link_->configure_room(chat_local(chat.id), false);
+        link_->leave_room(chat_local(chat.id), it->second, "the chat has ended");
+        room_nick_.erase(it);
+        return;
+    }
     auto jid = jid_of(chat.co);
     if (!jid)
         return;
@@ -169,14 +238,75 @@ void XmppBridge::chat_changed(const store::Chat& chat) {
 }
 
 void XmppBridge::user_presence(const store::Chat& chat, const std::string& state) {
+    if (client_) {
+        // In the room we stand for the user: our presence there is theirs.
+        if (auto it = room_nick_.find(chat.id); it != room_nick_.end())
+            link_->send_room_presence(chat_local(chat.id), it->second,
+                                      state == "online" ? ""
+                                      : state == "away" ? "away"
+                                                        : "xa",
+                                      chat.user_name + " is " + state);
+        return;
+    }
     if (auto jid = jid_of(chat.co))
         link_->send_presence(chat_local(chat.id), *jid, state == "online" || state == "away",
                              state == "away" ? "away" : "", chat.user_name + " is " + state);
 }
 
 void XmppBridge::user_typing(const store::Chat& chat) {
+    if (client_) {
+        if (room_nick_.contains(chat.id))
+            link_->send_room_chatstate(chat_local(chat.id), "composing");
+        return;
+    }
     if (auto jid = jid_of(chat.co))
         link_->send_chatstate(chat_local(chat.id), *jid, "composing");
+}
+
+std::string XmppBridge::occupant_jid(const std::string& room, const std::string& nick) const {
+    auto it = occupants_.find({room, nick});
+    return it == occupants_.end() ? std::string() : it->second;
+}
+
+void XmppBridge::enter_room(const store::Chat& chat, bool invite) {
+    const std::string room = chat_local(chat.id);
+    // We speak for the user there, under their name.
+    const std::string nick = chat.user_name.empty() ? "user" : chat.user_name;
+    room_nick_[chat.id] = nick;
+    link_->join_room(room, nick);
+    link_->configure_room(room, true);
+    if (auto jid = jid_of(chat.co)) {
+        link_->set_affiliation(room, *jid, "member");
+        if (invite)
+            link_->invite(room, *jid, fmt::format("Chat {} with {}", chat.id, chat.user_name));
+    }
+    log::info("xmpp_room",
+              {{"chat", chat.id}, {"co", chat.co}, {"invited", invite ? "yes" : "no"}});
+}
+
+void XmppBridge::on_room_message(const std::string& room, const std::string& nick,
+                                 const std::string& body) {
+    const int64_t chat_id = chat_of(room);
+    auto ours = room_nick_.find(chat_id);
+    if (!chat_id || ours == room_nick_.end() || ours->second == nick)
+        return; // not a chat's room, or our own message coming back
+    const std::string jid = occupant_jid(room, nick);
+    const auto co = co_of(jid);
+    if (!co) {
+        log::info("xmpp_refused", {{"reason", "not a CO"}, {"chat", chat_id}});
+        return;
+    }
+    try {
+        const std::string text = checked_text(
+            body, static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
+            "message", false);
+        const store::Message m = server_.store().add_message(chat_id, *co, store::Role::co, text);
+        stored_from_xmpp_ = m.id;
+        server_.message_stored(m);
+        stored_from_xmpp_ = 0;
+    } catch (const std::exception& e) {
+        link_->send_message("", jid, fmt::format("Not sent to chat {}: {}", chat_id, e.what()));
+    }
 }
 
 void XmppBridge::on_message(const std::string& from, const std::string& local,

@@ -61,6 +61,11 @@ private:
     void on_message(const std::string& from, const std::string& local, const std::string& body);
     void on_chatstate(const std::string& from, const std::string& local, const std::string& state);
     void on_presence(const std::string& from, const std::string& local, const std::string& type);
+    void on_room_message(const std::string& room, const std::string& nick, const std::string& body);
+    std::string occupant_jid(const std::string& room, const std::string& nick) const;
+    /// Client mode: into the chat's room (created members-only), its CO a
+    /// member, and invited when `invite`.
+    void enter_room(const store::Chat& chat, bool invite);
     void set_co_presence(const std::string& co, const std::string& from, const std::string& local,
                          bool available);
     void forget_co_presence();
@@ -76,9 +81,13 @@ private:
     std::map<std::string, std::string> jid_by_co_;
     /// Per CO, the (full JID, local address) pairs they are available to.
     std::map<std::string, std::set<std::pair<std::string, std::string>>> presences_;
-    int64_t closed_from_xmpp_ = 0; ///< the chat a "close" command is closing
-    int64_t stored_from_xmpp_ = 0; ///< the message the CO just wrote over XMPP
-    std::set<int64_t> told_ended_; ///< chats whose CO heard they ended
+    int64_t closed_from_xmpp_ = 0;             ///< the chat a "close" command is closing
+    int64_t stored_from_xmpp_ = 0;             ///< the message the CO just wrote over XMPP
+    std::set<int64_t> told_ended_;             ///< chats whose CO heard they ended
+    bool client_ = false;                      ///< rooms on a plain account, not a component
+    std::map<int64_t, std::string> room_nick_; ///< client: chats whose room we are in, our nick
+    /// client: (room, nick) -> the occupant's real bare JID
+    std::map<std::pair<std::string, std::string>, std::string> occupants_;
     std::unique_ptr<xmpp::Link> link_;
 };
 

@@ -166,8 +166,8 @@ std::string XmppBridge::help() const {
         "take 42 — chat 42 becomes yours: its user's messages come to you\n"
         "close 42 [summary] — ends chat 42; the summary heads the RT transcript\n"
         "help — this list\n"
-        "To talk in chat 42, write to {}.",
-        link_->address_of("chat-42"));
+        "To talk in chat 42, {} {}.",
+        client_ ? "join its room," : "write to", link_->address_of("chat-42"));
 }
 
 void XmppBridge::start(const std::string& co, const std::string& from, const StartArgs& w) {
@@ -239,9 +239,20 @@ void XmppBridge::take(const std::string& co, const std::string& from, int64_t id
     const store::Chat chat = server_.store().take_chat(id, co);
     log::info("chat_taken", {{"chat", id}, {"co", co}, {"from_co", before->co}, {"via", "xmpp"}});
     server_.publish_chat(chat);
-    // The one who had it hears of it in the chat's own conversation, and the
-    // chat's address goes offline for them.
-    if (auto old_jid = jid_of(before->co)) {
+    if (client_) {
+        // The room: the new CO becomes a member and is invited, the old one
+        // hears of it there and loses membership (so leaves, members-only).
+        const std::string room = chat_local(id);
+        link_->send_room_message(room, fmt::format("{} took over this chat.", co));
+        if (auto jid = jid_of(co)) {
+            link_->set_affiliation(room, *jid, "member");
+            link_->invite(room, *jid, fmt::format("Chat {} with {}", id, chat.user_name));
+        }
+        if (auto old_jid = jid_of(before->co); old_jid && before->co != co)
+            link_->set_affiliation(room, *old_jid, "none");
+    } else if (auto old_jid = jid_of(before->co)) {
+        // The one who had it hears of it in the chat's own conversation, and
+        // the chat's address goes offline for them.
         link_->send_message(chat_local(id), *old_jid,
                             fmt::format("{} took over this chat; you get no more of it.", co));
         link_->send_presence(chat_local(id), *old_jid, false, "", "taken over by " + co);

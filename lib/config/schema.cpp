@@ -246,6 +246,9 @@ constexpr std::array keys{
             "File holding that account's password, for mode = client."},
     KeySpec{"xmpp", "muc_service", Kind::text, "",
             "The MUC service for the rooms of mode = client, such as conference.example.org."},
+    KeySpec{"xmpp", "ca_file", Kind::text, "",
+            "For mode = client: CA certificates for the server's certificate (STARTTLS); "
+            "empty: the system's."},
     KeySpec{"xmpp", "co_jids", Kind::list, "",
             "The COs' XMPP addresses, comma-separated: jid (the CO is its local part) or "
             "name=jid; only these may chat and give commands."},

@@ -11,6 +11,11 @@ namespace rtchat::xmpp {
 namespace {
 
 constexpr const char* chatstates_ns = "http://jabber.org/protocol/chatstates";
+constexpr const char* muc_ns = "http://jabber.org/protocol/muc";
+constexpr const char* muc_user_ns = "http://jabber.org/protocol/muc#user";
+constexpr const char* muc_owner_ns = "http://jabber.org/protocol/muc#owner";
+constexpr const char* muc_admin_ns = "http://jabber.org/protocol/muc#admin";
+constexpr const char* delay_ns = "urn:xmpp:delay";
 
 std::string text_of(const char* s) {
     return s ? std::string(s) : std::string();
@@ -25,6 +30,37 @@ std::string local_of(const std::string& jid) {
     const std::string b = bare(jid);
     const size_t at = b.find('@');
     return at == std::string::npos ? std::string() : b.substr(0, at);
+}
+
+std::string domain_of(const std::string& jid) {
+    const std::string b = bare(jid);
+    const size_t at = b.find('@');
+    return at == std::string::npos ? b : b.substr(at + 1);
+}
+
+std::string resource_of(const std::string& jid) {
+    const size_t slash = jid.find('/');
+    return slash == std::string::npos ? std::string() : jid.substr(slash + 1);
+}
+
+// A new child element of `parent` (namespace optional); the parent owns it.
+xmpp_stanza_t* add_child(xmpp_ctx_t* ctx, xmpp_stanza_t* parent, const char* name,
+                         const char* ns = nullptr) {
+    xmpp_stanza_t* c = xmpp_stanza_new(ctx);
+    xmpp_stanza_set_name(c, name);
+    if (ns)
+        xmpp_stanza_set_ns(c, ns);
+    xmpp_stanza_add_child(parent, c);
+    xmpp_stanza_release(c); // the parent holds the reference now
+    return c;
+}
+
+void add_text(xmpp_ctx_t* ctx, xmpp_stanza_t* parent, const char* name, const std::string& text) {
+    xmpp_stanza_t* c = add_child(ctx, parent, name);
+    xmpp_stanza_t* t = xmpp_stanza_new(ctx);
+    xmpp_stanza_set_text(t, text.c_str());
+    xmpp_stanza_add_child(c, t);
+    xmpp_stanza_release(t);
 }
 
 } // namespace
@@ -73,9 +109,26 @@ struct Link::Impl {
             conn = nullptr;
         }
         conn = xmpp_conn_new(ctx);
+        xmpp_conn_set_sockopt_callback(conn, &Impl::on_socket);
+        if (settings.client) {
+            xmpp_conn_set_jid(conn, settings.jid.c_str());
+            xmpp_conn_set_pass(conn, settings.password.c_str());
+            // Our own queue covers a reconnect; stream management would
+            // only add a round trip per stanza (shared/recipes/xmpp.md).
+            xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_DISABLE_SM);
+            if (!settings.ca_file.empty())
+                xmpp_conn_set_cafile(conn, settings.ca_file.c_str());
+            if (xmpp_connect_client(conn, settings.host.c_str(),
+                                    static_cast<unsigned short>(settings.port), &Impl::on_conn,
+                                    this) != XMPP_EOK) {
+                log::warning("xmpp_connect_failed",
+                             {{"host", settings.host}, {"port", settings.port}});
+                schedule_reconnect();
+            }
+            return;
+        }
         xmpp_conn_set_jid(conn, settings.domain.c_str());
         xmpp_conn_set_pass(conn, settings.secret.c_str());
-        xmpp_conn_set_sockopt_callback(conn, &Impl::on_socket);
         // libstrophe 0.12 allocates its stream-management state only in a
         // client connect: without this failing one (empty host), a component
         // dereferences NULL on its first stanza (see shared/recipes/xmpp.md).
@@ -123,20 +176,33 @@ struct Link::Impl {
             self->backoff = std::chrono::seconds(1);
             xmpp_handler_add(c, &Impl::on_message_stanza, nullptr, "message", nullptr, self);
             xmpp_handler_add(c, &Impl::on_presence_stanza, nullptr, "presence", nullptr, self);
-            log::info("xmpp_connected",
-                      {{"domain", self->settings.domain}, {"queued", self->waiting.size()}});
+            log::info("xmpp_connected", {{"domain", self->settings.client ? self->settings.jid
+                                                                          : self->settings.domain},
+                                         {"queued", self->waiting.size()}});
+            if (self->settings.client) {
+                // Initial presence: without it the server sends us nothing.
+                xmpp_stanza_t* p = xmpp_presence_new(self->ctx);
+                xmpp_send(c, p);
+                xmpp_stanza_release(p);
+            }
+            // First what the link comes up to (a client goes back into its
+            // rooms), then what waited: a room takes messages only from
+            // those in it, and the server keeps the stanzas in order.
+            if (self->callbacks.on_connected)
+                self->callbacks.on_connected();
             while (!self->waiting.empty()) {
                 self->waiting.front()();
                 self->waiting.pop_front();
             }
-            if (self->callbacks.on_connected)
-                self->callbacks.on_connected();
             return;
         }
         const std::string why = stream_error && stream_error->text ? stream_error->text
                                 : error                            ? std::strerror(error)
                                                                    : "closed";
-        log::warning("xmpp_disconnected", {{"domain", self->settings.domain}, {"reason", why}});
+        log::warning(
+            "xmpp_disconnected",
+            {{"domain", self->settings.client ? self->settings.jid : self->settings.domain},
+             {"reason", why}});
         // The socket is already closed: forget it before its number is reused.
         self->unwatch();
         if (self->stopping)
@@ -152,7 +218,11 @@ struct Link::Impl {
         if (type == "error")
             return 1;
         const std::string from = text_of(xmpp_stanza_get_from(stanza));
-        const std::string local = local_of(text_of(xmpp_stanza_get_to(stanza)));
+        if (self->settings.client && type == "groupchat")
+            return self->room_message(stanza, from);
+        // A client's own address is no chat: what comes to it is for the service.
+        const std::string local =
+            self->settings.client ? std::string() : local_of(text_of(xmpp_stanza_get_to(stanza)));
         if (xmpp_stanza_t* state = xmpp_stanza_get_child_by_ns(stanza, chatstates_ns))
             if (self->callbacks.on_chatstate)
                 self->callbacks.on_chatstate(bare(from), local,
@@ -178,14 +248,62 @@ struct Link::Impl {
         if (type.empty())
             type = "available";
         log::debug("xmpp_presence", {{"type", type}});
+        const std::string from = text_of(xmpp_stanza_get_from(stanza));
+        if (self->settings.client && domain_of(from) == self->settings.muc_service) {
+            if (!self->callbacks.on_room_presence)
+                return 1;
+            std::string jid;
+            if (xmpp_stanza_t* x = xmpp_stanza_get_child_by_name_and_ns(stanza, "x", muc_user_ns))
+                if (xmpp_stanza_t* item = xmpp_stanza_get_child_by_name(x, "item"))
+                    jid = bare(text_of(xmpp_stanza_get_attribute(item, "jid")));
+            self->callbacks.on_room_presence(local_of(from), resource_of(from), jid,
+                                             type == "available");
+            return 1;
+        }
         if (self->callbacks.on_presence)
-            self->callbacks.on_presence(text_of(xmpp_stanza_get_from(stanza)),
-                                        local_of(text_of(xmpp_stanza_get_to(stanza))), type);
+            self->callbacks.on_presence(from,
+                                        self->settings.client
+                                            ? std::string()
+                                            : local_of(text_of(xmpp_stanza_get_to(stanza))),
+                                        type);
         return 1;
     }
 
+    // A groupchat message in one of our rooms; replayed history (delayed)
+    // and the room's own messages (no nick) are left out.
+    int room_message(xmpp_stanza_t* stanza, const std::string& from) {
+        const std::string nick = resource_of(from);
+        if (domain_of(from) != settings.muc_service || nick.empty() ||
+            xmpp_stanza_get_child_by_name_and_ns(stanza, "delay", delay_ns))
+            return 1;
+        const std::string room = local_of(from);
+        if (xmpp_stanza_t* state = xmpp_stanza_get_child_by_ns(stanza, chatstates_ns))
+            if (callbacks.on_room_chatstate)
+                callbacks.on_room_chatstate(room, nick, text_of(xmpp_stanza_get_name(state)));
+        if (char* body = xmpp_message_get_body(stanza)) {
+            const std::string text(body);
+            xmpp_free(ctx, body);
+            // Too long is refused by the receiver, who can tell the CO why.
+            if (callbacks.on_room_message)
+                callbacks.on_room_message(room, nick, text);
+        }
+        return 1;
+    }
+
+    std::string room_jid(const std::string& room) const {
+        return room + "@" + settings.muc_service;
+    }
+
     std::string address(const std::string& local) const {
+        if (settings.client)
+            return local.empty() ? bare(settings.jid) : room_jid(local);
         return local.empty() ? settings.domain : local + "@" + settings.domain;
+    }
+
+    // A client's stanzas carry no 'from': the server stamps it.
+    void stamp_from(xmpp_stanza_t* s, const std::string& from_local) const {
+        if (!settings.client)
+            xmpp_stanza_set_from(s, address(from_local).c_str());
     }
 
     // Sends now if connected, else later; each send is a closure so the
@@ -195,8 +313,11 @@ struct Link::Impl {
             send();
             pump(); // write it out now, not at the next tick
         } else {
-            if (waiting.size() >= 10000)
+            if (waiting.size() >= 10000) {
+                // A server away this long: the oldest goes, and says so.
                 waiting.pop_front();
+                log::warning("xmpp_queue_full", {{"dropped", 1}, {"queued", waiting.size()}});
+            }
             waiting.push_back(std::move(send));
         }
     }
@@ -206,7 +327,7 @@ struct Link::Impl {
         // A stanza error (RFC 6120 8.3): <error type="cancel"><condition/><text/>.
         constexpr const char* stanzas_ns = "urn:ietf:params:xml:ns:xmpp-stanzas";
         xmpp_stanza_t* m = xmpp_message_new(ctx, "error", to.c_str(), nullptr);
-        xmpp_stanza_set_from(m, address(from_local).c_str());
+        stamp_from(m, from_local);
         xmpp_stanza_t* err = xmpp_stanza_new(ctx);
         xmpp_stanza_set_name(err, "error");
         xmpp_stanza_set_type(err, "cancel");
@@ -272,7 +393,7 @@ void Link::send_message(const std::string& from_local, const std::string& to,
     Impl* impl = impl_.get();
     impl->send_or_queue([impl, from_local, to, body] {
         xmpp_stanza_t* m = xmpp_message_new(impl->ctx, "chat", to.c_str(), nullptr);
-        xmpp_stanza_set_from(m, impl->address(from_local).c_str());
+        impl->stamp_from(m, from_local);
         xmpp_message_set_body(m, body.c_str());
         xmpp_stanza_t* active = xmpp_stanza_new(impl->ctx);
         xmpp_stanza_set_name(active, "active");
@@ -289,7 +410,7 @@ void Link::send_chatstate(const std::string& from_local, const std::string& to,
     if (!impl_->up)
         return; // a stale "typing" is worse than none
     xmpp_stanza_t* m = xmpp_message_new(impl_->ctx, "chat", to.c_str(), nullptr);
-    xmpp_stanza_set_from(m, impl_->address(from_local).c_str());
+    impl_->stamp_from(m, from_local);
     xmpp_stanza_t* s = xmpp_stanza_new(impl_->ctx);
     xmpp_stanza_set_name(s, state.c_str());
     xmpp_stanza_set_ns(s, chatstates_ns);
@@ -305,7 +426,7 @@ void Link::send_presence(const std::string& from_local, const std::string& to, b
     Impl* impl = impl_.get();
     impl->send_or_queue([impl, from_local, to, available, show, status] {
         xmpp_stanza_t* p = xmpp_presence_new(impl->ctx);
-        xmpp_stanza_set_from(p, impl->address(from_local).c_str());
+        impl->stamp_from(p, from_local);
         xmpp_stanza_set_to(p, to.c_str());
         if (!available)
             xmpp_stanza_set_type(p, "unavailable");
@@ -333,7 +454,7 @@ void Link::send_presence_type(const std::string& from_local, const std::string& 
     Impl* impl = impl_.get();
     impl->send_or_queue([impl, from_local, to, type] {
         xmpp_stanza_t* p = xmpp_presence_new(impl->ctx);
-        xmpp_stanza_set_from(p, impl->address(from_local).c_str());
+        impl->stamp_from(p, from_local);
         xmpp_stanza_set_to(p, to.c_str());
         xmpp_stanza_set_type(p, type.c_str());
         xmpp_send(impl->conn, p);
@@ -347,6 +468,128 @@ void Link::send_error(const std::string& from_local, const std::string& to,
         impl_->send_error_now(from_local, to, condition, text);
         impl_->pump();
     }
+}
+
+std::string Link::room_address(const std::string& room) const {
+    return impl_->room_jid(room);
+}
+
+void Link::join_room(const std::string& room, const std::string& nick) {
+    send_room_presence(room, nick, "", "");
+}
+
+void Link::send_room_presence(const std::string& room, const std::string& nick,
+                              const std::string& show, const std::string& status) {
+    Impl* impl = impl_.get();
+    impl->send_or_queue([impl, room, nick, show, status] {
+        xmpp_stanza_t* p = xmpp_presence_new(impl->ctx);
+        xmpp_stanza_set_to(p, (impl->room_jid(room) + "/" + nick).c_str());
+        // Every presence says "MUC" and asks for no history: a room sends
+        // its history at each (re)join, and we have it already.
+        xmpp_stanza_t* x = add_child(impl->ctx, p, "x", muc_ns);
+        xmpp_stanza_t* history = add_child(impl->ctx, x, "history");
+        xmpp_stanza_set_attribute(history, "maxstanzas", "0");
+        if (!show.empty())
+            add_text(impl->ctx, p, "show", show);
+        if (!status.empty())
+            add_text(impl->ctx, p, "status", status);
+        xmpp_send(impl->conn, p);
+        xmpp_stanza_release(p);
+    });
+}
+
+void Link::leave_room(const std::string& room, const std::string& nick, const std::string& status) {
+    Impl* impl = impl_.get();
+    impl->send_or_queue([impl, room, nick, status] {
+        xmpp_stanza_t* p = xmpp_presence_new(impl->ctx);
+        xmpp_stanza_set_to(p, (impl->room_jid(room) + "/" + nick).c_str());
+        xmpp_stanza_set_type(p, "unavailable");
+        if (!status.empty())
+            add_text(impl->ctx, p, "status", status);
+        xmpp_send(impl->conn, p);
+        xmpp_stanza_release(p);
+    });
+}
+
+void Link::configure_room(const std::string& room, bool persistent) {
+    Impl* impl = impl_.get();
+    impl->send_or_queue([impl, room, persistent] {
+        xmpp_stanza_t* iq = xmpp_iq_new(impl->ctx, "set", ("config-" + room).c_str());
+        xmpp_stanza_set_to(iq, impl->room_jid(room).c_str());
+        xmpp_stanza_t* query = add_child(impl->ctx, iq, "query", muc_owner_ns);
+        xmpp_stanza_t* form = add_child(impl->ctx, query, "x", "jabber:x:data");
+        xmpp_stanza_set_type(form, "submit");
+        const std::pair<const char*, const char*> fields[] = {
+            {"FORM_TYPE", "http://jabber.org/protocol/muc#roomconfig"},
+            {"muc#roomconfig_membersonly", "1"},
+            // While the chat lasts, kept over a server restart, members-only
+            // and ours: else the first to come back in would create it anew,
+            // open, as its owner. Afterwards gone once empty (destroying it
+            // would leave a tombstone that holds its name).
+            {"muc#roomconfig_persistentroom", persistent ? "1" : "0"},
+            {"muc#roomconfig_publicroom", "0"},
+            {"muc#roomconfig_whois", "moderators"}, // we (its owner) see who is who
+        };
+        for (const auto& [var, value] : fields) {
+            xmpp_stanza_t* field = add_child(impl->ctx, form, "field");
+            xmpp_stanza_set_attribute(field, "var", var);
+            add_text(impl->ctx, field, "value", value);
+        }
+        xmpp_send(impl->conn, iq);
+        xmpp_stanza_release(iq);
+    });
+}
+
+void Link::set_affiliation(const std::string& room, const std::string& jid,
+                           const std::string& affiliation) {
+    Impl* impl = impl_.get();
+    impl->send_or_queue([impl, room, jid, affiliation] {
+        xmpp_stanza_t* iq = xmpp_iq_new(impl->ctx, "set", ("affiliation-" + room).c_str());
+        xmpp_stanza_set_to(iq, impl->room_jid(room).c_str());
+        xmpp_stanza_t* query = add_child(impl->ctx, iq, "query", muc_admin_ns);
+        xmpp_stanza_t* item = add_child(impl->ctx, query, "item");
+        xmpp_stanza_set_attribute(item, "affiliation", affiliation.c_str());
+        xmpp_stanza_set_attribute(item, "jid", jid.c_str());
+        xmpp_send(impl->conn, iq);
+        xmpp_stanza_release(iq);
+    });
+}
+
+void Link::invite(const std::string& room, const std::string& jid, const std::string& reason) {
+    Impl* impl = impl_.get();
+    impl->send_or_queue([impl, room, jid, reason] {
+        xmpp_stanza_t* m =
+            xmpp_message_new(impl->ctx, nullptr, impl->room_jid(room).c_str(), nullptr);
+        xmpp_stanza_t* x = add_child(impl->ctx, m, "x", muc_user_ns);
+        xmpp_stanza_t* inv = add_child(impl->ctx, x, "invite");
+        xmpp_stanza_set_attribute(inv, "to", jid.c_str());
+        add_text(impl->ctx, inv, "reason", reason);
+        xmpp_send(impl->conn, m);
+        xmpp_stanza_release(m);
+    });
+}
+
+void Link::send_room_message(const std::string& room, const std::string& body) {
+    Impl* impl = impl_.get();
+    impl->send_or_queue([impl, room, body] {
+        xmpp_stanza_t* m =
+            xmpp_message_new(impl->ctx, "groupchat", impl->room_jid(room).c_str(), nullptr);
+        xmpp_message_set_body(m, body.c_str());
+        add_child(impl->ctx, m, "active", chatstates_ns);
+        xmpp_send(impl->conn, m);
+        xmpp_stanza_release(m);
+    });
+}
+
+void Link::send_room_chatstate(const std::string& room, const std::string& state) {
+    if (!impl_->up)
+        return; // a stale "typing" is worse than none
+    xmpp_stanza_t* m =
+        xmpp_message_new(impl_->ctx, "groupchat", impl_->room_jid(room).c_str(), nullptr);
+    add_child(impl_->ctx, m, state.c_str(), chatstates_ns);
+    xmpp_send(impl_->conn, m);
+    xmpp_stanza_release(m);
+    impl_->pump();
 }
 
 } // namespace rtchat::xmpp

@@ -14,6 +14,7 @@ presence. Stdout, one JSON object per line, flushed:
     {"event":"chatstate","from":..,"type":..,"state":"composing|paused|active|inactive|gone"}
         (standalone notifications, no body)
     {"event":"presence","from":..,"type":"available|unavailable|subscribe|..","show":..,"status":..}
+    {"event":"invite","room":..,"from":..,"reason":..}   (XEP-0045 mediated invitation)
     {"event":"error","from":..,"kind":"message|presence","condition":..,"text":..}
     {"event":"auth-failed"} / {"event":"disconnected","reason":..}   then exit 1
     {"event":"bad-command","line":..,"text":..}
@@ -71,9 +72,15 @@ class Client(slixmpp.ClientXMPP):
 
     def on_message(self, m):
         sender = str(m["from"])
+        invite = m.xml.find("{http://jabber.org/protocol/muc#user}x/"
+                            "{http://jabber.org/protocol/muc#user}invite")
         if m["type"] == "error":
             emit({"event": "error", "kind": "message", "from": sender,
                   "condition": m["error"]["condition"], "text": m["error"]["text"]})
+        elif invite is not None:
+            reason = invite.find("{http://jabber.org/protocol/muc#user}reason")
+            emit({"event": "invite", "room": sender, "from": invite.get("from"),
+                  "reason": reason.text if reason is not None else None})
         elif m["body"]:
             ev = {"event": "message", "from": sender, "type": m["type"], "id": m["id"], "body": m["body"]}
             if m["chat_state"]:
