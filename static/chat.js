@@ -26,11 +26,12 @@
   }
 
   const presence = document.getElementById('co-presence');
-  const coName = document.getElementById('co-name').textContent;
-  const presenceText = {
-    online: `${coName} is online`,
-    gone: `${coName} is not following the chat just now; they will see your messages when they are back`,
-  };
+  // The chat's CO can change while the page is open (another CO takes it):
+  // the chat's state says who it is now.
+  const coName = document.getElementById('co-name');
+  const presenceText = (state) => (state === 'online'
+    ? `${coName.textContent} is online`
+    : `${coName.textContent} is not following the chat just now; they will see your messages when they are back`);
 
   function tellPresence(state) {
     const body = JSON.stringify({ state, csrf });
@@ -60,7 +61,7 @@
   events.addEventListener('presence', (e) => {
     const p = JSON.parse(e.data);
     presence.dataset.state = p.state;
-    presence.textContent = presenceText[p.state] || presenceText.gone;
+    presence.textContent = presenceText(p.state);
   });
   document.addEventListener('visibilitychange', () => {
     if (!ended) tellPresence(document.visibilityState === 'visible' ? 'visible' : 'hidden');
@@ -81,6 +82,10 @@
   });
   events.addEventListener('state', (e) => {
     const chat = JSON.parse(e.data);
+    if (chat.co && chat.co !== coName.textContent) {
+      coName.textContent = chat.co;
+      presence.textContent = presenceText(presence.dataset.state);
+    }
     if (chat.state !== 'invited' && chat.state !== 'active') {
       events.close();
       end('This chat has ended. Thank you! A transcript goes to your support ticket.');

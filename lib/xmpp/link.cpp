@@ -115,7 +115,10 @@ struct Link::Impl {
             xmpp_conn_set_pass(conn, settings.password.c_str());
             // Our own queue covers a reconnect; stream management would
             // only add a round trip per stanza (shared/recipes/xmpp.md).
-            xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_DISABLE_SM);
+            // TLS is required: the account's password must never cross the
+            // network in the clear, whatever a server offers or an attacker
+            // in between strips from its offer.
+            xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_DISABLE_SM | XMPP_CONN_FLAG_MANDATORY_TLS);
             if (!settings.ca_file.empty())
                 xmpp_conn_set_cafile(conn, settings.ca_file.c_str());
             if (xmpp_connect_client(conn, settings.host.c_str(),

@@ -202,6 +202,8 @@ test('help, take, and malformed commands answered with what to try', async () =>
       'root told', 10000, mark);
     assert.equal(told.body, 'co2 took over this chat; you get no more of it.');
     assert.equal(await ask(co2, `take ${id}`), `Chat ${id} is yours already: write to ${chatAddress(id)}.`);
+    // The open page names the new CO at once.
+    await user.getByRole('heading', { name: 'Chat with co2' }).waitFor();
 
     await user.locator('#text').fill('Is anybody there?');
     await user.keyboard.press('Enter');
@@ -209,6 +211,7 @@ test('help, take, and malformed commands answered with what to try', async () =>
     assert.equal(got.body, 'Is anybody there?');
     co2.send({ send: 'message', to: chatAddress(id), body: 'co2 here.' });
     await user.locator('.messages li', { hasText: 'co2 here.' }).waitFor();
+    await user.screenshot({ path: join(artefacts, 'user-chat-after-take.png') });
     assert.ok(!co.events.slice(mark).some((e) => e.event === 'message' && e.body === 'Is anybody there?'),
       'root no longer gets the user\'s messages');
     await user.context().close();
