@@ -297,16 +297,23 @@ void XmppBridge::on_room_message(const std::string& room, const std::string& nic
         return;
     }
     try {
-        const std::string text = checked_text(
-            body, static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
-            "message", false);
-        const store::Message m = server_.store().add_message(chat_id, *co, store::Role::co, text);
-        stored_from_xmpp_ = m.id;
-        server_.message_stored(m);
-        stored_from_xmpp_ = 0;
+        store_co_message(chat_id, *co, body);
     } catch (const std::exception& e) {
         link_->send_message("", jid, fmt::format("Not sent to chat {}: {}", chat_id, e.what()));
     }
+}
+
+store::Message XmppBridge::store_co_message(int64_t chat_id, const std::string& co,
+                                            const std::string& body) {
+    const std::string text = checked_text(
+        body, static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
+        "message", false);
+    const store::Message m = server_.store().add_message(chat_id, co, store::Role::co, text);
+    // Told to everyone but the CO who wrote it (message_stored's echo guard).
+    stored_from_xmpp_ = m.id;
+    server_.message_stored(m);
+    stored_from_xmpp_ = 0;
+    return m;
 }
 
 void XmppBridge::on_message(const std::string& from, const std::string& local,
@@ -329,13 +336,7 @@ void XmppBridge::on_message(const std::string& from, const std::string& local,
         return;
     }
     try {
-        const std::string text = checked_text(
-            body, static_cast<size_t>(server_.config().get_int("chatd", "max_message_bytes")),
-            "message", false);
-        const store::Message m = server_.store().add_message(chat_id, *co, store::Role::co, text);
-        stored_from_xmpp_ = m.id;
-        server_.message_stored(m);
-        stored_from_xmpp_ = 0;
+        const store::Message m = store_co_message(chat_id, *co, body);
         log::debug("xmpp_message_stored", {{"chat", chat_id}, {"message", m.id}});
     } catch (const std::exception& e) {
         // Not stored: the CO must know the user did not get it.

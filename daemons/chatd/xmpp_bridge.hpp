@@ -62,6 +62,10 @@ private:
     void on_chatstate(const std::string& from, const std::string& local, const std::string& state);
     void on_presence(const std::string& from, const std::string& local, const std::string& type);
     void on_room_message(const std::string& room, const std::string& nick, const std::string& body);
+    /// Stores what a CO wrote over XMPP and passes it on; throws with the
+    /// reason when it is refused (too long, invalid, the chat over).
+    store::Message store_co_message(int64_t chat_id, const std::string& co,
+                                    const std::string& body);
     std::string occupant_jid(const std::string& room, const std::string& nick) const;
     /// Client mode: into the chat's room (created members-only), its CO a
     /// member, and invited when `invite`.

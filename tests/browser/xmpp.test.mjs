@@ -3,13 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { Rtchat, browser, artefacts } from './harness.mjs';
 import { XmppClient } from './xmpp_client.mjs';
+import { bedEnv } from './beds.mjs';
 
-const env = Object.fromEntries(readFileSync('/run/rtchat-test-bed/xmpp.env', 'utf8')
-  .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const env = bedEnv('xmpp');
 const chatAddress = (id) => `chat-${id}@${env.XMPP_COMPONENT}`;
 
 let rtchat;

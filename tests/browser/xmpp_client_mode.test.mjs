@@ -5,14 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { Rtchat, browser } from './harness.mjs';
 import { XmppClient } from './xmpp_client.mjs';
+import { bedEnv } from './beds.mjs';
 
-const env = Object.fromEntries(readFileSync('/run/rtchat-test-bed/xmpp.env', 'utf8')
-  .split('\n').map((l) => l.match(/^export (\w+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const env = bedEnv('xmpp');
 const roomOf = (id) => `chat-${id}@${env.XMPP_MUC}`;
 
 let secrets;
