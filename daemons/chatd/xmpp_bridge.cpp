@@ -299,6 +299,7 @@ void XmppBridge::on_room_message(const std::string& room, const std::string& nic
     try {
         store_co_message(chat_id, *co, body);
     } catch (const std::exception& e) {
+        log::info("xmpp_message_refused", {{"chat", chat_id}, {"co", *co}, {"reason", e.what()}});
         link_->send_message("", jid, fmt::format("Not sent to chat {}: {}", chat_id, e.what()));
     }
 }
@@ -340,6 +341,7 @@ void XmppBridge::on_message(const std::string& from, const std::string& local,
         log::debug("xmpp_message_stored", {{"chat", chat_id}, {"message", m.id}});
     } catch (const std::exception& e) {
         // Not stored: the CO must know the user did not get it.
+        log::info("xmpp_message_refused", {{"chat", chat_id}, {"co", *co}, {"reason", e.what()}});
         link_->send_message(local, from, fmt::format("Not sent: {}", e.what()));
     }
 }
