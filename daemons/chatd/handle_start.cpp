@@ -1,5 +1,5 @@
-#include "guest_link.hpp"
 #include "handlers.hpp"
+#include "start_chat.hpp"
 #include "start_from_rt.hpp"
 #include "validate.hpp"
 
@@ -26,19 +26,8 @@ proto::json handle_start(Call& call) {
     chat.rt_ticket = rt_ticket;
     chat.rt_system = rt_system;
     chat.created_by = call.actor;
-    const GuestLink link = mint_guest_link(call.server.config(), call.server.store().now());
-    chat.link_hash = link.hash;
-    chat.link_expires_at = link.expires_at;
-
-    store::Chat created = call.server.store().create_chat(chat);
-    log::info("chat_started",
-              {{"chat", created.id},
-               {"co", call.actor},
-               {"rt_ticket", created.rt_ticket ? std::to_string(*created.rt_ticket) : "-"},
-               {"rt_system", created.rt_system.empty() ? "-" : created.rt_system}});
-    proto::json chat_json = proto::to_json(created);
-    call.server.publish_chat(created);
-    return proto::json{{"chat", std::move(chat_json)}, {"link", link.to_json()}};
+    const StartedChat started = start_chat(call.server, std::move(chat));
+    return proto::json{{"chat", proto::to_json(started.chat)}, {"link", started.link.to_json()}};
 }
 
 } // namespace rtchat::chatd

@@ -5,6 +5,7 @@
 #include "log/log.hpp"
 #include "proto/chat_json.hpp"
 #include "rt/mail.hpp"
+#include "start_chat.hpp"
 #include "timefmt/local_time.hpp"
 #include "validate.hpp"
 
@@ -181,18 +182,7 @@ void start_from_rt(Server& server, const rt::System& system, int64_t ticket_id, 
                     t.subject, t.queue, t.status,
                     fmt::format("{}/Ticket/Display.html?id={}", system.url, t.id)};
                 chat.created_by = req.co;
-                GuestLink link = mint_guest_link(server.config(), server.store().now());
-                if (by_login)
-                    link = GuestLink{web_address(server.config(), "/my/"), "", 0};
-                chat.link_hash = link.hash;
-                chat.link_expires_at = link.expires_at;
-                const store::Chat created = server.store().create_chat(chat);
-                server.publish_chat(created);
-                log::info("chat_started", {{"chat", created.id},
-                                           {"co", req.co},
-                                           {"rt_ticket", t.id},
-                                           {"rt_system", system.name},
-                                           {"from", "rt"}});
+                const auto [created, link] = start_chat(server, std::move(chat), by_login, "rt");
                 started = std::make_shared<proto::json>(proto::json{
                     {"chat", proto::to_json(created)},
                     {"link", link.to_json()},

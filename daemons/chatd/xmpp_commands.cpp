@@ -2,10 +2,10 @@
 // take, close. Each answers with one short plain message; what cannot be
 // done says why and what to try ("Not done: ... — try: ...").
 
-#include "guest_link.hpp"
 #include "log/log.hpp"
 #include "proto/chat_json.hpp"
 #include "server.hpp"
+#include "start_chat.hpp"
 #include "start_from_rt.hpp"
 #include "validate.hpp"
 #include "xmpp_bridge.hpp"
@@ -214,12 +214,7 @@ void XmppBridge::start(const std::string& co, const std::string& from, const Sta
         chat.rt_system = checked_rt_system(server_.config(), w.rt_system);
     }
     chat.created_by = co;
-    const GuestLink link = mint_guest_link(server_.config(), server_.store().now());
-    chat.link_hash = link.hash;
-    chat.link_expires_at = link.expires_at;
-    const store::Chat created = server_.store().create_chat(chat);
-    server_.publish_chat(created);
-    log::info("chat_started", {{"chat", created.id}, {"co", co}, {"from", "xmpp"}});
+    const auto [created, link] = start_chat(server_, std::move(chat), false, "xmpp");
     reply(fmt::format("Chat {} started for {}: write to {}. Give them this link (it works "
                       "once):\n{}",
                       created.id, created.user_name, link_->address_of(chat_local(created.id)),
