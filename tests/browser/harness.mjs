@@ -107,6 +107,15 @@ export class Rtchat {
 
 export { freePort };
 
+/** Opens a guest link in a new browser context as its user: the link page, its button, the chat. */
+export async function openGuestLink(chromium, url) {
+  const page = await (await chromium.newContext()).newPage();
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Open the chat' }).click();
+  await page.waitForURL(/\/chat$/);
+  return page;
+}
+
 export async function browser() {
   const { chromium } = await import('playwright-core');
   mkdirSync(artefacts, { recursive: true });

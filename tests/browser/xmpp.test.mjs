@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Rtchat, browser, artefacts } from './harness.mjs';
+import { Rtchat, browser, artefacts, openGuestLink } from './harness.mjs';
 import { XmppClient } from './xmpp_client.mjs';
 import { bedEnv } from './beds.mjs';
 
@@ -50,13 +50,7 @@ async function ask(client, body) {
     `the answer to "${body}"`, 10000, at)).body;
 }
 
-async function openAsUser(url) {
-  const page = await (await chromium.newContext()).newPage();
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Open the chat' }).click();
-  await page.waitForURL(/\/chat$/);
-  return page;
-}
+const openAsUser = (url) => openGuestLink(chromium, url);
 
 test('the CO\'s own XMPP presence is what the user sees as the CO online', async () => {
   // The service asked for the CO's presence when it connected (the CO was

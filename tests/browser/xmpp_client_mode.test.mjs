@@ -8,12 +8,25 @@ import { join } from 'node:path';
 import { writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { Rtchat, browser } from './harness.mjs';
+import { Rtchat, browser, openGuestLink } from './harness.mjs';
 import { XmppClient } from './xmpp_client.mjs';
 import { bedEnv } from './beds.mjs';
 
 const env = bedEnv('xmpp');
 const roomOf = (id) => `chat-${id}@${env.XMPP_MUC}`;
+
+// Someone who is no member cannot come into a chat's room.
+async function assertMembersOnly(room) {
+  const stranger = new XmppClient(env.XMPP_STRANGER, env.XMPP_STRANGER_PASSWORD, env.XMPP_C2S_PORT);
+  try {
+    await stranger.waitFor((e) => e.event === 'online', 'the stranger online');
+    stranger.send({ send: 'join', room, nick: 'intruder' });
+    const refused = await stranger.waitFor((e) => e.event === 'error' && e.kind === 'presence', 'the refusal');
+    assert.equal(refused.condition, 'registration-required');
+  } finally {
+    await stranger.quit();
+  }
+}
 
 let secrets;
 let rtchat;
@@ -50,10 +63,7 @@ test('client mode: a members-only room per chat, the CO invited, messages both w
   co.send({ send: 'join', room, nick: 'root' });
   await co.waitFor((e) => e.event === 'presence' && e.from === `${room}/wyn`, 'the user\'s stand-in in the room');
 
-  const user = await (await chromium.newContext()).newPage();
-  await user.goto(url);
-  await user.getByRole('button', { name: 'Open the chat' }).click();
-  await user.waitForURL(/\/chat$/);
+  const user = await openGuestLink(chromium, url);
   // The CO's own presence (the account subscribed to it) shows them online.
   await user.locator('#co-presence', { hasText: 'root is online' }).waitFor({ timeout: 10000 });
 
@@ -84,15 +94,7 @@ test('client mode: a members-only room per chat, the CO invited, messages both w
     'the CO\'s own message is not posted again');
 
   // Members only: someone else cannot come in.
-  const stranger = new XmppClient(env.XMPP_STRANGER, env.XMPP_STRANGER_PASSWORD, env.XMPP_C2S_PORT);
-  try {
-    await stranger.waitFor((e) => e.event === 'online', 'the stranger online');
-    stranger.send({ send: 'join', room, nick: 'intruder' });
-    const refused = await stranger.waitFor((e) => e.event === 'error' && e.kind === 'presence', 'the refusal');
-    assert.equal(refused.condition, 'registration-required');
-  } finally {
-    await stranger.quit();
-  }
+  await assertMembersOnly(room);
 
   const at = co.events.length;
   rtchat.chatctl('close', String(id), '--summary', 'Printer found.');
@@ -108,10 +110,7 @@ test('client mode: Prosody restarts mid-chat; the room is still members-only and
   await co.waitFor((e) => e.event === 'invite' && e.room === room, 'the invitation', 15000);
   co.send({ send: 'join', room, nick: 'root' });
   await co.waitFor((e) => e.event === 'presence' && e.from === `${room}/xia`, 'the user\'s stand-in');
-  const user = await (await chromium.newContext()).newPage();
-  await user.goto(url);
-  await user.getByRole('button', { name: 'Open the chat' }).click();
-  await user.waitForURL(/\/chat$/);
+  const user = await openGuestLink(chromium, url);
   execFileSync(join(process.env.RTCHAT_SOURCE_DIR, 'tests/xmpp/bed'), ['restart'], { stdio: 'ignore' });
   await user.locator('#text').fill('Written while the XMPP server was away.');
   await user.keyboard.press('Enter');
@@ -133,15 +132,7 @@ test('client mode: Prosody restarts mid-chat; the room is still members-only and
     throw new Error('the message never reached the room');
   })();
   assert.ok(got);
-  const stranger = new XmppClient(env.XMPP_STRANGER, env.XMPP_STRANGER_PASSWORD, env.XMPP_C2S_PORT);
-  try {
-    await stranger.waitFor((e) => e.event === 'online', 'the stranger online');
-    stranger.send({ send: 'join', room, nick: 'intruder' });
-    const refused = await stranger.waitFor((e) => e.event === 'error' && e.kind === 'presence', 'the refusal');
-    assert.equal(refused.condition, 'registration-required');
-  } finally {
-    await stranger.quit();
-  }
+  await assertMembersOnly(room);
   await user.context().close();
   rtchat.chatctl('close', String(id));
 });
@@ -165,10 +156,7 @@ test('client mode: take ID moves the room\'s membership to the new CO; commands 
     await co.waitFor((e) => e.event === 'presence' && e.from === `${room}/root` && e.type === 'unavailable', 'root out');
     co2.send({ send: 'join', room, nick: 'co2' });
     await co2.waitFor((e) => e.event === 'presence' && e.from === `${room}/zed`, 'co2 in the room');
-    const user = await (await chromium.newContext()).newPage();
-    await user.goto(url);
-    await user.getByRole('button', { name: 'Open the chat' }).click();
-    await user.waitForURL(/\/chat$/);
+    const user = await openGuestLink(chromium, url);
     await user.locator('#text').fill('Is co2 there?');
     await user.keyboard.press('Enter');
     await co2.waitFor((e) => e.event === 'message' && e.from === `${room}/zed` && e.body === 'Is co2 there?', 'the user\'s message');

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { Rtchat, browser } from './harness.mjs';
+import { Rtchat, browser, openGuestLink } from './harness.mjs';
 import { XmppClient } from './xmpp_client.mjs';
 import { bedEnv, rest2, rtReplies as replies, copySecrets } from './beds.mjs';
 
@@ -71,10 +71,7 @@ test('start TICKET from XMPP: the chat with the requestor, its link in RT, the u
   assert.equal(chat.user, 'yan@example.org');
 
   const link = (await replies(ticket)).match(/http:\/\/127\.0\.0\.1:\d+\/c\/[A-Za-z0-9_-]{43}/)[0];
-  const user = await (await chromium.newContext()).newPage();
-  await user.goto(link);
-  await user.getByRole('button', { name: 'Open the chat' }).click();
-  await user.waitForURL(/\/chat$/);
+  const user = await openGuestLink(chromium, link);
   await user.locator('#text').fill('It drops at every tunnel.');
   await user.keyboard.press('Enter');
   const got = await co.waitFor((e) => e.event === 'message' && e.from.startsWith(chatAddress(id)), 'the user\'s message');
