@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 #include <variant>
 
 namespace rtchat::chatd {
@@ -39,6 +40,12 @@ void Server::listen() {
         throw std::runtime_error(fmt::format("socket group '{}' does not exist", socket_group));
     listener_ = ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"), group);
     listener_reg_ = loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
+    // Whatever a callback queued (a timer, a worker's result) is written
+    // before the loop sleeps.
+    loop_.add_prepare([this] {
+        settle();
+        return -1;
+    });
     log::info("listening", {{"socket", path}});
 }
 
@@ -157,22 +164,33 @@ Client* Server::find_client(uint64_t id) {
 }
 
 void Server::settle() {
-    for (uint64_t id : dirty_) {
-        auto it = clients_.find(id);
-        if (it == clients_.end() || to_drop_.contains(id))
-            continue;
-        Client& c = it->second;
-        const bool want_write = c.conn->has_pending_output();
-        if (want_write != c.want_write) {
-            c.want_write = want_write;
-            loop_.modify(c.reg, EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u));
+    // Dropping a client can publish (presence), which dirties others.
+    while (!dirty_.empty() || !to_drop_.empty()) {
+        for (uint64_t id : std::exchange(dirty_, {})) {
+            auto it = clients_.find(id);
+            if (it == clients_.end() || to_drop_.contains(id))
+                continue;
+            Client& c = it->second;
+            if (!c.conn->flush()) {
+                log::debug("client_gone", {{"client", c.id}});
+                to_drop_.insert(id);
+                continue;
+            }
+            const bool want_write = c.conn->has_pending_output();
+            if (c.closing && !want_write) {
+                to_drop_.insert(id);
+                continue;
+            }
+            if (want_write != c.want_write) {
+                c.want_write = want_write;
+                loop_.modify(c.reg, EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u));
+            }
         }
-    }
-    dirty_.clear();
-    while (!to_drop_.empty()) {
-        uint64_t victim = *to_drop_.begin();
-        to_drop_.erase(to_drop_.begin());
-        drop(victim, "disconnected");
+        while (!to_drop_.empty()) {
+            uint64_t victim = *to_drop_.begin();
+            to_drop_.erase(to_drop_.begin());
+            drop(victim, "disconnected");
+        }
     }
 }
 
@@ -205,7 +223,7 @@ void Server::drop(uint64_t id, std::string_view reason) {
 }
 
 void Server::send_to(Client& client, const std::string& line) {
-    if (!client.conn->send(line)) {
+    if (!client.conn->queue(line)) {
         // A peer that left is routine; one that stopped reading is worth a warning.
         if (client.conn->broken())
             log::debug("client_gone", {{"client", client.id}});

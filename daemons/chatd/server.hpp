@@ -59,7 +59,8 @@ public:
     /// Sends a "chat" event about `chat`: the full chat to COs, the user's
     /// view of it to the web service.
     void publish_chat(const store::Chat& chat);
-    /// Queues a line for one client; drops the client if it fell too far behind.
+    /// Queues a line for one client, written at the next settle(); drops
+    /// the client if it fell too far behind.
     void send_to(Client& client, const std::string& line);
 
     /// The user's presence in a chat as the web reports it: online, away,
@@ -76,8 +77,10 @@ public:
 
     /// The client with this id, if it is still connected.
     Client* find_client(uint64_t id);
-    /// Re-arms EPOLLOUT for clients whose output changed; drops the dead.
-    /// Called after each batch of requests, and after a deferred reply.
+    /// Writes queued output, re-arms EPOLLOUT for clients whose output
+    /// changed, and drops the dead. Runs before the loop waits again, so a
+    /// request's events and its reply leave in one write and wake their
+    /// reader once; paths that must not wait for that call it themselves.
     void settle();
 
     const config::Config& config() const { return *config_; }

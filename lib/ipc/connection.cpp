@@ -35,12 +35,16 @@ Connection::ReadStatus Connection::read_available() {
 }
 
 bool Connection::send(std::string_view bytes) {
+    return queue(bytes) && flush();
+}
+
+bool Connection::queue(std::string_view bytes) {
     if (broken_)
         return false;
     if (out_.size() - out_start_ + bytes.size() > max_output_)
         return false;
     out_.append(bytes);
-    return flush();
+    return true;
 }
 
 bool Connection::flush() {

@@ -21,6 +21,8 @@ public:
     /// Queues bytes and writes what the socket takes now. False when the
     /// peer has fallen further behind than `max_output` and must be dropped.
     bool send(std::string_view bytes);
+    /// Queues bytes for the next flush(); false as for send().
+    bool queue(std::string_view bytes);
     /// Writes queued bytes; false on a write error.
     bool flush();
     bool has_pending_output() const { return out_.size() > out_start_; }

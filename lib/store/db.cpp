@@ -5,6 +5,8 @@
 namespace rtchat::store {
 namespace {
 
+constexpr size_t max_cached_statements = 128;
+
 [[noreturn]] void fail(sqlite3* db, int code, std::string_view doing) {
     throw DbError(
         fmt::format("store: {}: {}", doing, db ? sqlite3_errmsg(db) : sqlite3_errstr(code)), code);
@@ -28,7 +30,29 @@ Database::Database(const std::string& path) {
 }
 
 Database::~Database() {
+    for (auto& [sql, cached] : statements_)
+        sqlite3_finalize(cached.stmt);
     sqlite3_close(db_);
+}
+
+sqlite3_stmt* Database::acquire(std::string_view sql, bool*& in_use) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end() && !it->second.in_use) {
+        in_use = &it->second.in_use;
+        *in_use = true;
+        return it->second.stmt;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK)
+        fail(db_, rc, "prepare");
+    in_use = nullptr;
+    // The store's SQL texts are a fixed set; the bound only guards against a
+    // caller that builds them from data.
+    if (it == statements_.end() && statements_.size() < max_cached_statements)
+        in_use = &statements_.emplace(std::string(sql), CachedStatement{stmt, true})
+                      .first->second.in_use;
+    return stmt;
 }
 
 void Database::exec(const char* sql) {
@@ -42,15 +66,19 @@ void Database::exec(const char* sql) {
 }
 
 Statement::Statement(Database& db, std::string_view sql)
-    : db_(db) {
-    int rc =
-        sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
-    if (rc != SQLITE_OK)
-        fail(db.handle(), rc, "prepare");
-}
+    : db_(db)
+    , stmt_(db.acquire(sql, cached_in_use_)) {}
 
 Statement::~Statement() {
-    sqlite3_finalize(stmt_);
+    if (!cached_in_use_) {
+        sqlite3_finalize(stmt_);
+        return;
+    }
+    // Reset ends the statement's read transaction; cleared bindings drop the
+    // copies of message text it holds.
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *cached_in_use_ = false;
 }
 
 Statement& Statement::bind(int index, int64_t value) {
@@ -121,7 +149,7 @@ bool Statement::column_is_null(int index) const {
 
 Transaction::Transaction(Database& db)
     : db_(db) {
-    db_.exec("BEGIN IMMEDIATE");
+    Statement(db_, "BEGIN IMMEDIATE").run();
 }
 
 Transaction::~Transaction() {
@@ -133,7 +161,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    db_.exec("COMMIT");
+    Statement(db_, "COMMIT").run();
     done_ = true;
 }
 
