@@ -3,10 +3,11 @@
 //  - RSS per idle event stream with N browsers connected, each with its own
 //    browser-like request (about 650 bytes of headers);
 //  - latency from a user's POST to the event reaching a CO's stream, with
-//    1,000 browsers connected and every chat active in turn.
+//    1,000 browsers connected and every chat active in turn; and, from the
+//    same moment, to the POST's reply; and CPU time per message.
 //
 //   webd_bench rss     bare|webd PORT PID N [CHATD_SOCKET]
-//   webd_bench latency bare|webd PORT PID N COUNT [CHATD_SOCKET]
+//   webd_bench latency bare|webd PORT PID N COUNT [CHATD_SOCKET CHATD_PID]
 
 #include "auth/token.hpp"
 #include "ipc/client.hpp"
@@ -20,7 +21,9 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <optional>
 #include <poll.h>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <sys/epoll.h>
@@ -172,7 +175,31 @@ void measure_rss(bool webd, int port, int pid, int n, const std::string& chatd_s
         close(fd);
 }
 
-void measure_latency(bool webd, int port, int n, int count, const std::string& chatd_socket) {
+// CPU time (user + system) a process has used so far, in seconds.
+double cpu_seconds(const std::string& pid) {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string all((std::istreambuf_iterator<char>(stat)), {});
+    // Fields after the command name, which may hold spaces: state is the
+    // third field of the file, utime and stime the 14th and 15th.
+    std::istringstream rest(all.substr(all.rfind(')') + 2));
+    std::string field;
+    long ticks = 0;
+    for (int k = 3; k <= 15 && rest >> field; ++k)
+        if (k >= 14)
+            ticks += std::stol(field);
+    return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+    return sorted[static_cast<size_t>(p * static_cast<double>(sorted.size() - 1))];
+}
+
+// One probe at a time: the user's POST goes out, and two clocks run from
+// that moment, one until the probe's event arrives on the CO's stream, one
+// until the POST's own reply. The first is the figure the budget names; the
+// second shows what the writer waits for (chat-webd: the store's sync).
+void measure_latency(bool webd, int port, int n, int count, const std::string& chatd_socket,
+                     const std::vector<std::string>& watched_pids) {
     std::vector<std::string> sessions;
     std::vector<std::string> requests;
     if (webd) {
@@ -191,8 +218,15 @@ void measure_latency(bool webd, int port, int n, int count, const std::string& c
         co = open_streams(port, {stream_request(port, "/co/events", "X-Remote-User: root\r\n")})[0];
 
     CURL* curl = curl_easy_init();
+    CURLM* multi = curl_multi_init();
     curl_slist* headers = nullptr;
-    std::vector<double> micros;
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t m, void*) { return s * m; });
+    std::vector<double> to_co;
+    std::vector<double> to_reply;
+    std::vector<double> cpu_before;
+    for (const std::string& pid : watched_pids)
+        cpu_before.push_back(cpu_seconds(pid));
     std::string buffer;
     for (int i = 0; i < count; ++i) {
         const size_t chat = static_cast<size_t>(i) % static_cast<size_t>(n);
@@ -217,26 +251,44 @@ void measure_latency(bool webd, int port, int n, int count, const std::string& c
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-        curl_easy_setopt(
-            curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t m, void*) { return s * m; });
+        curl_multi_add_handle(multi, curl);
         const auto t0 = Clock::now();
-        if (curl_easy_perform(curl) != CURLE_OK)
-            throw std::runtime_error("POST failed");
-        // Read the CO's stream until the probe shows up.
-        for (;;) {
-            if (buffer.find(marker) != std::string::npos)
+        std::optional<Clock::time_point> seen;
+        std::optional<Clock::time_point> replied;
+        while (!seen || !replied) {
+            int running = 0;
+            curl_multi_perform(multi, &running);
+            if (!replied && running == 0) {
+                int left = 0;
+                CURLMsg* done = curl_multi_info_read(multi, &left);
+                long status = 0;
+                curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+                if (!done || done->data.result != CURLE_OK || status >= 300)
+                    throw std::runtime_error(fmt::format("probe {}: the POST failed", i));
+                replied = Clock::now();
+            }
+            if (!seen) {
+                char buf[65536];
+                ssize_t got;
+                while ((got = recv(co, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+                    buffer.append(buf, static_cast<size_t>(got));
+                if (got == 0)
+                    throw std::runtime_error("the CO's stream closed");
+                if (buffer.find(marker) != std::string::npos) {
+                    seen = Clock::now();
+                    buffer.erase(0, buffer.find(marker) + marker.size());
+                }
+            }
+            if (seen && replied)
                 break;
-            pollfd p{co, POLLIN, 0};
-            if (poll(&p, 1, 5000) <= 0)
+            if (Clock::now() - t0 > std::chrono::seconds(5))
                 throw std::runtime_error(fmt::format("probe {} never reached the CO", i));
-            char buf[65536];
-            ssize_t got = read(co, buf, sizeof buf);
-            if (got <= 0)
-                throw std::runtime_error("the CO's stream closed");
-            buffer.append(buf, static_cast<size_t>(got));
+            curl_waitfd stream{co, static_cast<short>(seen ? 0 : CURL_WAIT_POLLIN), 0};
+            curl_multi_poll(multi, &stream, 1, 100, nullptr);
         }
-        micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-        buffer.erase(0, buffer.find(marker) + marker.size());
+        curl_multi_remove_handle(multi, curl);
+        to_co.push_back(std::chrono::duration<double, std::micro>(*seen - t0).count());
+        to_reply.push_back(std::chrono::duration<double, std::micro>(*replied - t0).count());
         // Keep the streams of the other browsers drained, as browsers do.
         if (i % 64 == 0)
             for (int fd : browsers) {
@@ -245,13 +297,18 @@ void measure_latency(bool webd, int port, int n, int count, const std::string& c
                 }
             }
     }
-    std::sort(micros.begin(), micros.end());
-    auto pct = [&](double p) {
-        return micros[static_cast<size_t>(p * static_cast<double>(micros.size() - 1))];
-    };
-    fmt::print("{} latency browsers={} probes={} p50_us={:.0f} p99_us={:.0f} max_us={:.0f}\n",
-               webd ? "chat-webd" : "bare", n, count, pct(0.50), pct(0.99), micros.back());
+    const char* name = webd ? "chat-webd" : "bare";
+    for (size_t k = 0; k < watched_pids.size(); ++k)
+        fmt::print("{} cpu pid={} us_per_probe={:.0f}\n", name, watched_pids[k],
+                   (cpu_seconds(watched_pids[k]) - cpu_before[k]) * 1e6 / count);
+    std::sort(to_co.begin(), to_co.end());
+    std::sort(to_reply.begin(), to_reply.end());
+    fmt::print("{} latency browsers={} probes={} to_co_p50_us={:.0f} to_co_p99_us={:.0f} "
+               "to_co_max_us={:.0f} reply_p50_us={:.0f} reply_p99_us={:.0f}\n",
+               name, n, count, percentile(to_co, 0.50), percentile(to_co, 0.99), to_co.back(),
+               percentile(to_reply, 0.50), percentile(to_reply, 0.99));
     curl_slist_free_all(headers);
+    curl_multi_cleanup(multi);
     curl_easy_cleanup(curl);
 }
 
@@ -259,8 +316,10 @@ void measure_latency(bool webd, int port, int n, int count, const std::string& c
 
 int main(int argc, char** argv) {
     if (argc < 6) {
-        fmt::print(stderr,
-                   "usage: webd_bench rss|latency bare|webd PORT PID N [COUNT] [CHATD_SOCKET]\n");
+        fmt::print(
+            stderr,
+            "usage: webd_bench rss bare|webd PORT PID N [CHATD_SOCKET]\n"
+            "       webd_bench latency bare|webd PORT PID N COUNT [CHATD_SOCKET CHATD_PID]\n");
         return 2;
     }
     const std::string what = argv[1];
@@ -272,8 +331,15 @@ int main(int argc, char** argv) {
     try {
         if (what == "rss")
             measure_rss(webd, port, pid, n, argc > 6 ? argv[6] : "");
-        else
-            measure_latency(webd, port, n, std::atoi(argv[6]), argc > 7 ? argv[7] : "");
+        else {
+            // CPU time per probe of the server, of chatd when named, and of
+            // this client.
+            std::vector<std::string> watched{argv[4]};
+            if (argc > 8)
+                watched.push_back(argv[8]);
+            watched.push_back("self");
+            measure_latency(webd, port, n, std::atoi(argv[6]), argc > 7 ? argv[7] : "", watched);
+        }
     } catch (const std::exception& e) {
         fmt::print(stderr, "webd_bench: {}\n", e.what());
         return 1;

@@ -115,6 +115,7 @@ std::string error_reply(const proto::json& id, const std::string& op, const Clie
 void dispatch(Server& server, Client& client, const std::string& line) {
     proto::json id = nullptr;
     std::string op;
+    std::string reply;
     try {
         if (!client.co && !client.web) {
             // A refused peer gets its answer, then the connection is closed:
@@ -143,12 +144,16 @@ void dispatch(Server& server, Client& client, const std::string& line) {
                                                    client.co ? "COs" : "the web service"));
         Call call{server, client, request.body, as_co.empty() ? client.name : as_co, id};
         proto::json result = found->handler(call);
-        if (!call.deferred)
-            server.send_to(client, proto::reply_ok(id, std::move(result)));
         log::debug("request", {{"client", client.id}, {"op", op}});
+        if (call.deferred)
+            return;
+        reply = proto::reply_ok(id, std::move(result));
     } catch (...) {
-        server.send_to(client, error_reply(id, op, client));
+        reply = error_reply(id, op, client);
     }
+    // Outside the try: a store that cannot sync must not be answered as
+    // if the request had failed (it was committed); chatd stops instead.
+    server.reply(client, reply);
 }
 
 void reply_later(Server& server, const Later& later, const std::function<proto::json()>& make) {
@@ -162,7 +167,7 @@ void reply_later(Server& server, const Later& later, const std::function<proto::
         line = error_reply(later.id, "", *client);
     }
     if (client) {
-        server.send_to(*client, line);
+        server.reply(*client, line);
         server.settle();
     }
 }

@@ -23,9 +23,11 @@ using namespace rtchat;
 
 namespace {
 
+// "full" is kept by syncing before each reply, not inside each commit: see
+// Server::reply.
 store::Synchronous synchronous_mode(const config::Config& cfg) {
     return cfg.get("store", "synchronous") == "normal" ? store::Synchronous::normal
-                                                       : store::Synchronous::full;
+                                                       : store::Synchronous::deferred;
 }
 
 int run(const config::Config& cfg, const std::string& config_path) {

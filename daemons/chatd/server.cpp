@@ -40,10 +40,13 @@ void Server::listen() {
         throw std::runtime_error(fmt::format("socket group '{}' does not exist", socket_group));
     listener_ = ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"), group);
     listener_reg_ = loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
-    // Whatever a callback queued (a timer, a worker's result) is written
-    // before the loop sleeps.
+    // Before the loop sleeps: whatever a callback queued (a timer, XMPP) is
+    // written, what it committed synced, and the WAL checkpointed while
+    // nobody waits for it.
     loop_.add_prepare([this] {
         settle();
+        store_.sync();
+        store_.checkpoint_if_due();
         return -1;
     });
     log::info("listening", {{"socket", path}});
@@ -164,34 +167,44 @@ Client* Server::find_client(uint64_t id) {
 }
 
 void Server::settle() {
-    // Dropping a client can publish (presence), which dirties others.
+    // Dropping a client can publish (presence), which queues for others.
     while (!dirty_.empty() || !to_drop_.empty()) {
-        for (uint64_t id : std::exchange(dirty_, {})) {
-            auto it = clients_.find(id);
-            if (it == clients_.end() || to_drop_.contains(id))
-                continue;
-            Client& c = it->second;
-            if (!c.conn->flush()) {
-                log::debug("client_gone", {{"client", c.id}});
-                to_drop_.insert(id);
-                continue;
-            }
-            const bool want_write = c.conn->has_pending_output();
-            if (c.closing && !want_write) {
-                to_drop_.insert(id);
-                continue;
-            }
-            if (want_write != c.want_write) {
-                c.want_write = want_write;
-                loop_.modify(c.reg, EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u));
-            }
-        }
+        write_queued(true);
         while (!to_drop_.empty()) {
             uint64_t victim = *to_drop_.begin();
             to_drop_.erase(to_drop_.begin());
             drop(victim, "disconnected");
         }
     }
+}
+
+void Server::write_queued(bool drop_finished) {
+    for (uint64_t id : std::exchange(dirty_, {})) {
+        auto it = clients_.find(id);
+        if (it == clients_.end() || to_drop_.contains(id))
+            continue;
+        Client& c = it->second;
+        if (!c.conn->flush()) {
+            log::debug("client_gone", {{"client", c.id}});
+            to_drop_.insert(id);
+            continue;
+        }
+        const bool want_write = c.conn->has_pending_output();
+        if (drop_finished && c.closing && !want_write) {
+            to_drop_.insert(id);
+            continue;
+        }
+        if (want_write != c.want_write) {
+            c.want_write = want_write;
+            loop_.modify(c.reg, EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u));
+        }
+    }
+}
+
+void Server::reply(Client& client, const std::string& line) {
+    write_queued(false);
+    store_.sync();
+    send_to(client, line);
 }
 
 void Server::drop(uint64_t id, std::string_view reason) {

@@ -62,6 +62,10 @@ public:
     /// Queues a line for one client, written at the next settle(); drops
     /// the client if it fell too far behind.
     void send_to(Client& client, const std::string& line);
+    /// Sends a request's reply. The events it caused go out first, then the
+    /// store is synced: readers see a message at once, and its writer's
+    /// acknowledgement means it is on disk.
+    void reply(Client& client, const std::string& line);
 
     /// The user's presence in a chat as the web reports it: online, away,
     /// gone, or unknown when no browser has opened it yet.
@@ -90,6 +94,9 @@ public:
     std::chrono::steady_clock::time_point started() const { return started_; }
 
 private:
+    /// settle() without the drops: safe while a client's lines are read.
+    /// With `drop_finished`, marks closing clients whose output is all out.
+    void write_queued(bool drop_finished);
     void on_accept();
     void on_client(uint64_t id, uint32_t events);
     void drop(uint64_t id, std::string_view reason);

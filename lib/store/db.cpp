@@ -6,6 +6,8 @@ namespace rtchat::store {
 namespace {
 
 constexpr size_t max_cached_statements = 128;
+// SQLite's default wal_autocheckpoint.
+constexpr int checkpoint_frames = 1000;
 
 [[noreturn]] void fail(sqlite3* db, int code, std::string_view doing) {
     throw DbError(
@@ -53,6 +55,43 @@ sqlite3_stmt* Database::acquire(std::string_view sql, bool*& in_use) {
         in_use = &statements_.emplace(std::string(sql), CachedStatement{stmt, true})
                       .first->second.in_use;
     return stmt;
+}
+
+void Database::defer_sync() {
+    exec("PRAGMA synchronous = NORMAL");
+    // Replaces SQLite's own hook, which checkpoints inside COMMIT.
+    sqlite3_wal_hook(db_, &Database::on_wal_commit, this);
+}
+
+int Database::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+    auto* db = static_cast<Database*>(self);
+    db->unsynced_ = true;
+    db->wal_frames_ = frames;
+    return SQLITE_OK;
+}
+
+void Database::sync_wal() {
+    if (!unsynced_)
+        return;
+    sqlite3_file* wal = nullptr;
+    if (int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+        rc != SQLITE_OK)
+        fail(db_, rc, "find the WAL");
+    // The same call SQLite makes on the WAL at a synchronous=FULL commit.
+    if (wal && wal->pMethods)
+        if (int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL); rc != SQLITE_OK)
+            fail(nullptr, rc, "sync the WAL");
+    unsynced_ = false;
+}
+
+void Database::checkpoint_if_due() {
+    if (wal_frames_ < checkpoint_frames)
+        return;
+    // PASSIVE never waits: a reader in another process only postpones the
+    // copy to the next commit.
+    // Either way the next commit asks again, as SQLite's own hook would.
+    sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    wal_frames_ = 0;
 }
 
 void Database::exec(const char* sql) {

@@ -39,6 +39,17 @@ public:
     int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
     int changes() const { return sqlite3_changes(db_); }
 
+    /// From now on, commits leave syncing and checkpoints to the caller:
+    /// with synchronous=NORMAL a commit survives the process but not the
+    /// machine until sync_wal() returns.
+    void defer_sync();
+    /// Writes what was committed since the last call to disk (the fsync
+    /// that synchronous=FULL does inside COMMIT); nothing when nothing was.
+    void sync_wal();
+    /// Copies the WAL into the database once it has grown to SQLite's
+    /// usual autocheckpoint size; busy readers only postpone it.
+    void checkpoint_if_due();
+
 private:
     friend class Statement;
     /// The cached statement for `sql`, or a fresh one when that is in use
@@ -54,7 +65,11 @@ private:
         using is_transparent = void;
         size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
     };
+    static int on_wal_commit(void* self, sqlite3*, const char*, int frames);
+
     sqlite3* db_ = nullptr;
+    bool unsynced_ = false;
+    int wal_frames_ = 0;
     std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> statements_;
 };
 

@@ -80,6 +80,22 @@ Store::Store(const std::string& path, Synchronous sync, Clock clock)
     db_.exec("PRAGMA foreign_keys = ON");
     db_.exec("PRAGMA secure_delete = ON");
     migrate(db_);
+    if (sync == Synchronous::deferred) {
+        db_.defer_sync();
+        skip_ids_a_power_loss_may_have_lost();
+    }
+}
+
+// Readers may have seen ids whose commits a power loss then undid (deferred
+// mode shows a commit before it is on disk). Were those ids handed out
+// again, a browser resuming from the last id it saw would skip the new
+// rows. So each start moves every id counter past anything that can have
+// been shown: at most the commits of one loop turn, far fewer than this.
+void Store::skip_ids_a_power_loss_may_have_lost() {
+    Transaction tx(db_);
+    Statement(db_, "UPDATE sqlite_sequence SET seq = seq + 1000").run();
+    tx.commit();
+    db_.sync_wal();
 }
 
 Chat Store::create_chat(const NewChat& chat) {

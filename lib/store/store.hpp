@@ -111,7 +111,13 @@ struct Stats {
     int64_t transcripts_flagged = 0; ///< delivered elsewhere than their ticket
 };
 
-enum class Synchronous { full, normal };
+/// How commits reach the disk.
+///  - full: each commit is on disk when it returns (power loss loses nothing).
+///  - normal: a commit survives a crash of the process, not of the machine.
+///  - deferred: as normal until sync() returns, then as full. chatd uses it
+///    to show a message to its readers while the disk catches up, and to
+///    acknowledge it to its writer only after sync().
+enum class Synchronous { full, normal, deferred };
 
 class Store {
 public:
@@ -119,6 +125,13 @@ public:
 
     /// Opens (creating if needed) and migrates the database at `path`.
     explicit Store(const std::string& path, Synchronous sync = Synchronous::full, Clock clock = {});
+
+    /// With Synchronous::deferred: puts every commit so far on disk. Does
+    /// nothing in the other modes, or when nothing was committed since.
+    void sync() { db_.sync_wal(); }
+    /// With Synchronous::deferred: the WAL checkpoint SQLite would otherwise
+    /// run inside a COMMIT; call it when nobody waits.
+    void checkpoint_if_due() { db_.checkpoint_if_due(); }
 
     Chat create_chat(const NewChat& chat);
     /// Throws NotFound.
@@ -129,7 +142,8 @@ public:
     /// Open chats only unless `include_ended`; newest first.
     std::vector<Chat> list_chats(bool include_ended);
 
-    /// Stores a message, durably, before returning it. Throws NotFound, or
+    /// Stores a message, durably (in deferred mode: once sync() returns),
+    /// before returning it. Throws NotFound, or
     /// InvalidState when the chat no longer accepts messages.
     Message add_message(int64_t chat_id, std::string_view author, Role role, std::string_view body);
     /// Messages of a chat with id greater than `after`, oldest first.
@@ -200,6 +214,7 @@ public:
     Database& database() { return db_; }
 
 private:
+    void skip_ids_a_power_loss_may_have_lost();
     Chat transition_locked(const Chat& chat, ChatState to, std::string_view by);
     void insert_guest_link(int64_t chat_id, std::string_view token_hash, int64_t expires_at,
                            int64_t now);
