@@ -298,6 +298,13 @@ void measure_latency(bool webd, int port, int n, int count, const std::string& c
             }
     }
     const char* name = webd ? "chat-webd" : "bare";
+    // BENCH_SAMPLES=FILE keeps every probe's two figures, in order, for a
+    // look at when the slow ones happen.
+    if (const char* file = std::getenv("BENCH_SAMPLES")) {
+        std::ofstream out(file);
+        for (size_t k = 0; k < to_co.size(); ++k)
+            out << k << ' ' << to_co[k] << ' ' << to_reply[k] << '\n';
+    }
     for (size_t k = 0; k < watched_pids.size(); ++k)
         fmt::print("{} cpu pid={} us_per_probe={:.0f}\n", name, watched_pids[k],
                    (cpu_seconds(watched_pids[k]) - cpu_before[k]) * 1e6 / count);

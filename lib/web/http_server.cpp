@@ -2,13 +2,17 @@
 
 #include "log/log.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdexcept>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace rtchat::web {
 
@@ -55,19 +59,30 @@ void add_headers(MHD_Response* r, const Headers& headers) {
 
 } // namespace
 
+/// One libmicrohttpd daemon and its share of the connections.
+struct HttpShard {
+    HttpServer* server = nullptr;
+    MHD_Daemon* daemon = nullptr;
+    ipc::EventLoop::Registration reg = 0;
+    size_t connections = 0;
+    /// Something was resumed or added: its daemon must run before the loop sleeps.
+    bool run_needed = false;
+};
+
 // The C callbacks; exceptions never cross them.
 struct MhdCallbacks {
     static MHD_Result access(void* cls, MHD_Connection* conn, const char* url, const char* method,
                              const char*, const char* upload_data, size_t* upload_size,
                              void** con_cls) {
-        auto* server = static_cast<HttpServer*>(cls);
+        auto* shard = static_cast<HttpShard*>(cls);
+        HttpServer* server = shard->server;
         try {
             auto* holder = static_cast<std::shared_ptr<Exchange>*>(*con_cls);
             if (!holder) {
                 // First call: headers only. Answering now would force
                 // "Connection: close" (recipe pitfall 6), so wait for the next.
                 auto ex = std::make_shared<Exchange>();
-                ex->server_ = server;
+                ex->shard_ = shard;
                 ex->conn_ = conn;
                 ex->method_ = method;
                 ex->path_ = url;
@@ -116,7 +131,7 @@ struct MhdCallbacks {
     }
 
     static void completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
-        auto* server = static_cast<HttpServer*>(cls);
+        HttpServer* server = static_cast<HttpShard*>(cls)->server;
         auto* holder = static_cast<std::shared_ptr<Exchange>*>(*con_cls);
         if (!holder)
             return;
@@ -130,6 +145,24 @@ struct MhdCallbacks {
         server->suspended_.erase(holder->get());
         delete holder;
         *con_cls = nullptr;
+    }
+
+    static void connection_changed(void* cls, MHD_Connection*, void**,
+                                   MHD_ConnectionNotificationCode code) {
+        auto* shard = static_cast<HttpShard*>(cls);
+        HttpServer* server = shard->server;
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+            ++shard->connections;
+            ++server->connections_;
+            return;
+        }
+        --shard->connections;
+        --server->connections_;
+        if (server->accept_paused_) {
+            server->accept_paused_ = false;
+            server->loop_.modify(server->listener_reg_, EPOLLIN);
+            log::info("accept_resumed");
+        }
     }
 
     static ssize_t stream_read(void* cls, uint64_t, char* buf, size_t max) {
@@ -183,9 +216,9 @@ void Exchange::resume() {
     if (!suspended_)
         return;
     suspended_ = false;
-    server_->suspended_.erase(this);
+    shard_->server->suspended_.erase(this);
     MHD_resume_connection(conn_);
-    server_->wake();
+    shard_->server->wake(*shard_);
 }
 
 void Exchange::start_stream(const std::shared_ptr<EventStream>& s, Headers headers) {
@@ -194,7 +227,7 @@ void Exchange::start_stream(const std::shared_ptr<EventStream>& s, Headers heade
         return;
     }
     answered_ = true;
-    s->server_ = server_;
+    s->shard_ = shard_;
     s->conn_ = conn_;
     stream_ = s;
     stream_headers_ = std::move(headers);
@@ -225,7 +258,7 @@ void EventStream::resume() {
     if (suspended_ && conn_) {
         suspended_ = false;
         MHD_resume_connection(conn_);
-        server_->wake();
+        shard_->server->wake(*shard_);
     }
 }
 
@@ -234,12 +267,13 @@ void EventStream::finish() {
         return;
     open_ = false;
     conn_ = nullptr;
-    if (queued_ && server_) {
-        (prev_ ? prev_->next_ : server_->first_stream_) = next_;
+    if (queued_ && shard_) {
+        HttpServer* server = shard_->server;
+        (prev_ ? prev_->next_ : server->first_stream_) = next_;
         if (next_)
             next_->prev_ = prev_;
         prev_ = next_ = nullptr;
-        --server_->open_streams_;
+        --server->open_streams_;
     }
     if (auto done = std::move(on_closed)) {
         try {
@@ -294,48 +328,146 @@ void HttpServer::start() {
     if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
         throw std::runtime_error(
             fmt::format("cannot use listen address {}: {}", listen, gai_strerror(rc)));
-    sockaddr_storage addr{};
-    std::memcpy(&addr, found->ai_addr, found->ai_addrlen);
-    const bool v6 = found->ai_family == AF_INET6;
+    const int family = found->ai_family;
+    listener_ = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (family == AF_INET6)
+        setsockopt(listener_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    const bool bound = listener_ >= 0 && bind(listener_, found->ai_addr, found->ai_addrlen) == 0 &&
+                       ::listen(listener_, 4096) == 0;
     freeaddrinfo(found);
+    if (!bound) {
+        const int error = errno;
+        if (listener_ >= 0)
+            close(listener_);
+        listener_ = -1;
+        throw std::runtime_error(
+            fmt::format("cannot listen on {}: {}{}", listen, strerror(error),
+                        error == EADDRINUSE ? " (is chat-webd running?)" : ""));
+    }
 
-    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (v6)
-        flags |= MHD_USE_IPv6;
-    daemon_ = MHD_start_daemon(
-        flags, 0, nullptr, nullptr, &MhdCallbacks::access, this, MHD_OPTION_EXTERNAL_LOGGER,
-        &MhdCallbacks::log_mhd, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, options_.connection_memory, MHD_OPTION_CONNECTION_LIMIT,
-        options_.connection_limit, MHD_OPTION_CONNECTION_TIMEOUT, options_.idle_timeout_seconds,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096U, MHD_OPTION_NOTIFY_COMPLETED,
-        &MhdCallbacks::completed, this, MHD_OPTION_END);
-    if (!daemon_)
-        throw std::runtime_error(fmt::format(
-            "cannot listen on {}: is the address in use, or not this machine's?", listen));
-    const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD);
-    reg_ = loop_.add(info->epoll_fd, EPOLLIN, [this](uint32_t) { run(); });
+    unsigned flags =
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+    for (size_t i = 0; i < shard_count; ++i) {
+        auto shard = std::make_unique<HttpShard>();
+        shard->server = this;
+        HttpShard* raw = shard.get();
+        // The connection limit is the server's (accept_connections); each
+        // daemon is only kept from going beyond it on its own.
+        shard->daemon = MHD_start_daemon(
+            flags, 0, nullptr, nullptr, &MhdCallbacks::access, raw, MHD_OPTION_EXTERNAL_LOGGER,
+            &MhdCallbacks::log_mhd, nullptr, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            options_.connection_memory, MHD_OPTION_CONNECTION_LIMIT, options_.connection_limit,
+            MHD_OPTION_CONNECTION_TIMEOUT, options_.idle_timeout_seconds,
+            MHD_OPTION_NOTIFY_COMPLETED, &MhdCallbacks::completed, raw,
+            MHD_OPTION_NOTIFY_CONNECTION, &MhdCallbacks::connection_changed, raw, MHD_OPTION_END);
+        if (!shard->daemon) {
+            stop();
+            throw std::runtime_error(fmt::format("cannot start the HTTP server for {}", listen));
+        }
+        const MHD_DaemonInfo* info = MHD_get_daemon_info(shard->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        shard->reg = loop_.add(info->epoll_fd, EPOLLIN, [this, raw](uint32_t) {
+            run(*raw);
+            run_due();
+        });
+        shards_.push_back(std::move(shard));
+    }
+    listener_reg_ = loop_.add(listener_, EPOLLIN, [this](uint32_t) {
+        accept_connections();
+        run_due();
+    });
     loop_.add_prepare([this]() -> int {
-        if (!daemon_)
+        if (shards_.empty())
             return -1;
         // MHD's timeout says when MHD_run is due even without socket
         // activity (a resumed connection, buffered data, an idle timeout);
         // when it is due now, run it rather than spin on a zero wait.
-        MHD_UNSIGNED_LONG_LONG timeout = 0;
-        if (run_needed_ || (MHD_get_timeout(daemon_, &timeout) == MHD_YES && timeout == 0))
-            run();
-        if (MHD_get_timeout(daemon_, &timeout) != MHD_YES)
-            return -1;
-        return static_cast<int>(std::min<MHD_UNSIGNED_LONG_LONG>(timeout, 60000));
+        int wait = -1;
+        for (auto& shard : shards_) {
+            MHD_UNSIGNED_LONG_LONG timeout = 0;
+            if (MHD_get_timeout(shard->daemon, &timeout) == MHD_YES && timeout == 0)
+                wake(*shard);
+        }
+        run_due();
+        for (auto& shard : shards_) {
+            MHD_UNSIGNED_LONG_LONG timeout = 0;
+            if (MHD_get_timeout(shard->daemon, &timeout) == MHD_YES) {
+                const int t = static_cast<int>(std::min<MHD_UNSIGNED_LONG_LONG>(timeout, 60000));
+                wait = wait < 0 ? t : std::min(wait, t);
+            }
+        }
+        return wait;
     });
 }
 
-void HttpServer::run() {
+void HttpServer::accept_connections() {
+    for (;;) {
+        sockaddr_storage addr{};
+        socklen_t len = sizeof addr;
+        const int fd = accept4(listener_, reinterpret_cast<sockaddr*>(&addr), &len,
+                               SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE) {
+                // Out of descriptors: stop watching the listener (it would
+                // wake the loop forever) until a connection ends.
+                log::error("accept_paused", {{"reason", "out of file descriptors"}});
+                loop_.modify(listener_reg_, 0);
+                accept_paused_ = true;
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                log::error("accept_failed", {{"errno", errno}});
+            }
+            return;
+        }
+        if (connections_ >= options_.connection_limit) {
+            log::warning("connection_refused",
+                         {{"reason", "connection limit"}, {"limit", options_.connection_limit}});
+            close(fd);
+            continue;
+        }
+        HttpShard& shard =
+            **std::min_element(shards_.begin(), shards_.end(), [](const auto& a, const auto& b) {
+                return a->connections < b->connections;
+            });
+        // MHD closes the socket itself when it cannot take it.
+        if (MHD_add_connection(shard.daemon, fd, reinterpret_cast<sockaddr*>(&addr), len) !=
+            MHD_YES)
+            log::warning("connection_refused", {{"reason", "the HTTP server could not take it"}});
+        wake(shard);
+    }
+}
+
+void HttpServer::wake(HttpShard& shard) {
+    shard.run_needed = true;
+    run_needed_ = true;
+}
+
+void HttpServer::run(HttpShard& shard) {
     // A resume takes effect only in the next MHD_run: keep running while
     // the last run resumed anything (recipe pitfall 2).
     do {
+        shard.run_needed = false;
+        MHD_run(shard.daemon);
+    } while (shard.run_needed);
+}
+
+void HttpServer::run_due() {
+    // A callback in one shard may resume connections of another.
+    while (run_needed_) {
         run_needed_ = false;
-        MHD_run(daemon_);
-    } while (run_needed_);
+        for (auto& shard : shards_)
+            if (shard->run_needed)
+                run(*shard);
+    }
+}
+
+std::vector<size_t> HttpServer::connections_per_shard() const {
+    std::vector<size_t> counts;
+    for (const auto& shard : shards_)
+        counts.push_back(shard->connections);
+    return counts;
 }
 
 bool HttpServer::queue(Exchange& ex) {
@@ -382,17 +514,23 @@ bool HttpServer::queue(Exchange& ex) {
 }
 
 void HttpServer::stop() {
-    if (!daemon_)
+    if (listener_ < 0)
         return;
+    loop_.remove(listener_reg_);
+    close(listener_);
+    listener_ = -1;
+    accept_paused_ = false;
     // Everything suspended must be resumed before MHD_stop_daemon (pitfall 5).
     for (Exchange* ex : std::set<Exchange*>(suspended_))
         ex->respond(Response::text(503, "The server is stopping.\n"));
     for (EventStream* s = first_stream_; s; s = s->next_)
         s->close();
-    MHD_run(daemon_);
-    loop_.remove(reg_);
-    MHD_stop_daemon(daemon_);
-    daemon_ = nullptr;
+    for (auto& shard : shards_) {
+        MHD_run(shard->daemon);
+        loop_.remove(shard->reg);
+        MHD_stop_daemon(shard->daemon);
+    }
+    shards_.clear();
 }
 
 } // namespace rtchat::web

@@ -5,6 +5,12 @@
 // until then its connection is suspended. Event streams are callback
 // responses that suspend when they have nothing to send, so an idle
 // browser costs no CPU and no thread.
+//
+// The server is several libmicrohttpd daemons ("shards") behind one
+// listening socket that we accept on, each new connection going to the
+// shard with the fewest: every resume makes libmicrohttpd walk all of its
+// daemon's suspended connections (recipe pitfall 3), so with 1,000 idle
+// browsers in one daemon that walk was the largest cost of a message.
 
 #include "ipc/event_loop.hpp"
 
@@ -37,6 +43,7 @@ struct Response {
 };
 
 class HttpServer;
+struct HttpShard;
 struct MhdCallbacks;
 
 /// An open Server-Sent Events stream. libmicrohttpd's connection holds it
@@ -69,7 +76,7 @@ private:
     /// The connection is gone: unlinks the stream and tells on_closed.
     void finish();
 
-    HttpServer* server_ = nullptr;
+    HttpShard* shard_ = nullptr;
     MHD_Connection* conn_ = nullptr;
     std::string buffer_;
     size_t sent_ = 0;
@@ -117,7 +124,7 @@ private:
     void start_stream(const std::shared_ptr<EventStream>& s, Headers headers);
     friend class HttpServer;
     friend struct MhdCallbacks;
-    HttpServer* server_ = nullptr;
+    HttpShard* shard_ = nullptr;
     MHD_Connection* conn_ = nullptr;
     std::string method_;
     std::string path_;
@@ -159,20 +166,30 @@ public:
     /// Resumes everything suspended, then stops libmicrohttpd.
     void stop();
     size_t open_streams() const { return open_streams_; }
+    /// Open connections in each shard (for tests and the benchmark).
+    std::vector<size_t> connections_per_shard() const;
+
+    static constexpr size_t shard_count = 16;
 
 private:
     friend class Exchange;
     friend class EventStream;
     friend struct MhdCallbacks;
     bool queue(Exchange& ex);
-    void run();
-    void wake() { run_needed_ = true; }
+    void accept_connections();
+    /// Runs every shard that has work until none has.
+    void run_due();
+    void run(HttpShard& shard);
+    void wake(HttpShard& shard);
 
     ipc::EventLoop& loop_;
     ServerOptions options_;
     Handler handler_;
-    MHD_Daemon* daemon_ = nullptr;
-    ipc::EventLoop::Registration reg_ = 0;
+    std::vector<std::unique_ptr<HttpShard>> shards_;
+    int listener_ = -1;
+    ipc::EventLoop::Registration listener_reg_ = 0;
+    bool accept_paused_ = false;
+    size_t connections_ = 0;
     bool run_needed_ = false;
     std::set<Exchange*> suspended_;
     EventStream* first_stream_ = nullptr;

@@ -6,6 +6,7 @@
 #include "ipc/event_loop.hpp"
 #include "web/http_server.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
@@ -185,6 +186,114 @@ TEST(HttpServer, EveryOpenedStreamEndsExactlyOnce) {
         });
         EXPECT_EQ(open_streams.load(), 0u);
         loop.post([&] { loop.stop(); });
+    });
+    loop.run();
+    client.join();
+}
+
+// Connections are spread over the shards (libmicrohttpd daemons), fewest
+// first; an event sent to each stream reaches its own browser whichever
+// shard holds it, and a request to one shard is answered while streams of
+// every other shard sleep.
+TEST(HttpServer, ConnectionsSpreadOverShardsAndEachStreamGetsItsOwnEvents) {
+    ipc::EventLoop loop;
+    const int port = free_port();
+    web::ServerOptions options;
+    options.listen = "127.0.0.1:" + std::to_string(port);
+    std::vector<std::shared_ptr<TaggedStream>> streams;
+    web::HttpServer server(loop, options, [&](const std::shared_ptr<web::Exchange>& ex) {
+        if (ex->path() == "/events") {
+            auto s = ex->stream<TaggedStream>({});
+            s->tag = static_cast<int>(streams.size());
+            s->send("retry: 1000\n\n");
+            streams.push_back(s);
+            return;
+        }
+        ex->respond(web::Response::text(200, "pong\n"));
+    });
+    server.start();
+    const size_t n = 3 * web::HttpServer::shard_count + 1;
+
+    std::thread client([&] {
+        std::vector<int> fds;
+        for (size_t i = 0; i < n; ++i) {
+            fds.push_back(open_request(port, "/events"));
+            read_until(fds.back(), "retry: 1000\n\n");
+        }
+        std::vector<size_t> per_shard;
+        on_loop(loop, [&] { per_shard = server.connections_per_shard(); });
+        ASSERT_EQ(per_shard.size(), web::HttpServer::shard_count);
+        EXPECT_EQ(*std::min_element(per_shard.begin(), per_shard.end()), 3u);
+        EXPECT_EQ(*std::max_element(per_shard.begin(), per_shard.end()), 4u);
+
+        on_loop(loop, [&] {
+            for (const auto& s : streams)
+                s->send("data: for " + std::to_string(s->tag) + "\n\n");
+        });
+        for (size_t i = 0; i < n; ++i) {
+            const std::string got = read_until(fds[i], "\n\n");
+            EXPECT_NE(got.find("data: for " + std::to_string(i) + "\n\n"), std::string::npos)
+                << "stream " << i << " got: " << got;
+        }
+        const int ping = open_request(port, "/ping");
+        EXPECT_NE(read_until(ping, "pong\n").find("pong\n"), std::string::npos);
+        close(ping);
+        for (int fd : fds)
+            close(fd);
+        loop.post([&] {
+            server.stop();
+            loop.stop();
+        });
+    });
+    loop.run();
+    client.join();
+}
+
+// Beyond connection_limit a new connection is closed at once, counted over
+// all shards; one that ends makes room again (a sleeping stream's browser
+// is found gone at a write: the heartbeat's job in chat-webd).
+TEST(HttpServer, TheConnectionLimitHoldsAcrossShards) {
+    ipc::EventLoop loop;
+    const int port = free_port();
+    web::ServerOptions options;
+    options.listen = "127.0.0.1:" + std::to_string(port);
+    options.connection_limit = 3;
+    std::vector<std::shared_ptr<web::EventStream>> streams;
+    web::HttpServer server(loop, options, [&](const std::shared_ptr<web::Exchange>& ex) {
+        if (ex->path() == "/events") {
+            streams.push_back(ex->stream({}));
+            streams.back()->send("retry: 1000\n\n");
+            return;
+        }
+        ex->respond(web::Response::text(200, "pong\n"));
+    });
+    server.start();
+    std::thread client([&] {
+        std::vector<int> fds;
+        for (int i = 0; i < 3; ++i) {
+            fds.push_back(open_request(port, "/events"));
+            EXPECT_NE(read_until(fds.back(), "retry: 1000\n\n").find("retry"), std::string::npos);
+        }
+        const int refused = open_request(port, "/ping");
+        EXPECT_EQ(read_until(refused, "pong\n"), "") << "a fourth connection was served";
+        close(refused);
+        close(fds[0]);
+        EXPECT_TRUE(eventually([&] {
+            on_loop(loop, [&] {
+                for (const auto& s : streams)
+                    s->send(": keep-alive\n\n");
+            });
+            const int again = open_request(port, "/ping");
+            const bool served = read_until(again, "pong\n").find("pong\n") != std::string::npos;
+            close(again);
+            return served;
+        }));
+        for (size_t i = 1; i < fds.size(); ++i)
+            close(fds[i]);
+        loop.post([&] {
+            server.stop();
+            loop.stop();
+        });
     });
     loop.run();
     client.join();
