@@ -17,12 +17,12 @@ Connection::ReadStatus Connection::read_available() {
     for (;;) {
         ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
         if (n > 0) {
-            reader_.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
             // Hand lines to the caller before reading more, so a fast writer
-            // cannot make us buffer without bound.
-            if (static_cast<size_t>(n) == buf.size())
-                return ReadStatus::open;
-            continue;
+            // cannot make us buffer without bound. A short read has emptied
+            // the socket, as a rule: the loop's (level-triggered) epoll says
+            // so when not, and the read that would only say EAGAIN is saved.
+            reader_.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+            return ReadStatus::open;
         }
         if (n == 0)
             return ReadStatus::closed;

@@ -14,7 +14,8 @@ public:
     Connection(Fd fd, size_t max_line, size_t max_output);
 
     enum class ReadStatus { open, closed };
-    /// Reads what the socket has into the line reader.
+    /// Reads what the socket has (up to 16 KiB) into the line reader; for
+    /// a socket watched level-triggered, which reports what is left.
     ReadStatus read_available();
     proto::LineReader& lines() { return reader_; }
 
