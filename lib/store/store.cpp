@@ -82,18 +82,20 @@ Store::Store(const std::string& path, Synchronous sync, Clock clock)
     migrate(db_);
     if (sync == Synchronous::deferred) {
         db_.defer_sync();
-        skip_ids_a_power_loss_may_have_lost();
+        skip_message_ids_a_power_loss_may_have_lost();
     }
 }
 
-// Readers may have seen ids whose commits a power loss then undid (deferred
-// mode shows a commit before it is on disk). Were those ids handed out
-// again, a browser resuming from the last id it saw would skip the new
-// rows. So each start moves every id counter past anything that can have
-// been shown: at most the commits of one loop turn, far fewer than this.
-void Store::skip_ids_a_power_loss_may_have_lost() {
+// Readers may have seen messages whose commits a power loss then undid
+// (deferred mode shows a commit before it is on disk). Were their ids
+// handed out again, a browser resuming from the last id it saw (or a page
+// that keeps the ids it showed) would skip the new messages. So each start
+// moves the message counter past anything that can have been shown: at
+// most the commits of one loop turn, far fewer than this. Message ids are
+// never shown to people; chat ids, which are, keep counting by one.
+void Store::skip_message_ids_a_power_loss_may_have_lost() {
     Transaction tx(db_);
-    Statement(db_, "UPDATE sqlite_sequence SET seq = seq + 1000").run();
+    Statement(db_, "UPDATE sqlite_sequence SET seq = seq + 1000 WHERE name = 'messages'").run();
     tx.commit();
     db_.sync_wal();
 }

@@ -214,7 +214,7 @@ public:
     Database& database() { return db_; }
 
 private:
-    void skip_ids_a_power_loss_may_have_lost();
+    void skip_message_ids_a_power_loss_may_have_lost();
     Chat transition_locked(const Chat& chat, ChatState to, std::string_view by);
     void insert_guest_link(int64_t chat_id, std::string_view token_hash, int64_t expires_at,
                            int64_t now);

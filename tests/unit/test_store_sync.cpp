@@ -187,7 +187,7 @@ TEST_F(DeferredSync, CheckpointsOnlyWhenAsked) {
     EXPECT_GE(syncs["db"], 1) << "the checkpoint did not sync the database";
 }
 
-TEST_F(DeferredSync, IdsAfterARestartPassAnyShownBefore) {
+TEST_F(DeferredSync, MessageIdsAfterARestartPassAnyShownBefore) {
     int64_t last = 0;
     int64_t chat = 0;
     {
@@ -199,5 +199,5 @@ TEST_F(DeferredSync, IdsAfterARestartPassAnyShownBefore) {
     Store store(uri(), Synchronous::deferred);
     const int64_t next = store.add_message(chat, "co1", Role::co, "after").id;
     EXPECT_GT(next, last + 999);
-    EXPECT_GT(a_chat(store).id, chat + 999);
+    EXPECT_EQ(a_chat(store).id, chat + 1) << "chat ids, which people see, should count by one";
 }
