@@ -58,6 +58,13 @@ void Server::shutdown() {
     loop_.remove(listener_reg_);
     listener_.reset();
     unlink(socket_path_.c_str());
+    // What the loop's last turn committed (the sync before it slept did
+    // not run) goes to disk before chatd ends.
+    try {
+        store_.sync();
+    } catch (const std::exception& e) {
+        log::error("store_sync_failed", {{"error", e.what()}});
+    }
     for (auto& [id, client] : clients_) {
         client.conn->flush();
         loop_.remove(client.reg);
