@@ -38,8 +38,9 @@ void Server::listen() {
         auth::group_id(socket_group.empty() ? config_->get("chatd", "co_group") : socket_group);
     if (!socket_group.empty() && !group)
         throw std::runtime_error(fmt::format("socket group '{}' does not exist", socket_group));
-    listener_ = ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"), group);
-    listener_reg_ = loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
+    acceptor_ = std::make_unique<ipc::Acceptor>(
+        loop_, ipc::listen_unix(path, config_->get_mode("chatd", "socket_mode"), group),
+        [this](ipc::Fd fd, const ipc::Acceptor::Peer&) { on_connection(std::move(fd)); });
     // Before the loop sleeps: whatever a callback queued (a timer, XMPP) is
     // written, what it committed synced, and the WAL checkpointed while
     // nobody waits for it.
@@ -53,10 +54,9 @@ void Server::listen() {
 }
 
 void Server::shutdown() {
-    if (!listener_)
+    if (!acceptor_)
         return;
-    loop_.remove(listener_reg_);
-    listener_.reset();
+    acceptor_.reset();
     unlink(socket_path_.c_str());
     // What the loop's last turn committed (the sync before it slept did
     // not run) goes to disk before chatd ends.
@@ -82,56 +82,39 @@ void Server::reload(const config::Config& config) {
     log::info("config_reloaded", {{"source", config_->source()}});
 }
 
-void Server::on_accept() {
-    for (;;) {
-        int fd = accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EMFILE || errno == ENFILE) {
-                // Out of descriptors: stop watching the listener (it would
-                // wake the loop forever) until a client leaves.
-                log::error("accept_paused", {{"reason", "out of file descriptors"}});
-                loop_.modify(listener_reg_, 0);
-                accept_paused_ = true;
-            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                log::error("accept_failed", {{"errno", errno}});
-            }
-            break;
-        }
-        Client client;
-        client.id = next_client_++;
-        client.conn = std::make_unique<ipc::Connection>(
-            ipc::Fd(fd), static_cast<size_t>(config_->get_int("chatd", "max_request_bytes")),
-            static_cast<size_t>(config_->get_int("chatd", "max_output_bytes")));
-        try {
-            client.peer = auth::peer_credentials(fd);
-        } catch (const std::exception& e) {
-            log::error("peer_credentials_failed", {{"error", e.what()}});
-            continue;
-        }
-        client.name = auth::user_name(client.peer.uid);
-        // The web service's account is never a CO, even when it shares the
-        // socket's group with them.
-        client.web = auth::is_user(client.peer, config_->get("chatd", "web_user"));
-        client.co = !client.web && auth::is_co(client.peer, config_->get("chatd", "co_group"));
-        if (clients_.size() >= static_cast<size_t>(config_->get_int("chatd", "max_clients"))) {
-            log::warning("client_refused", {{"reason", "max_clients"}, {"uid", client.peer.uid}});
-            client.conn->send(
-                proto::reply_error(nullptr, proto::ErrorCode::unavailable,
-                                   "chatd has too many clients connected; try again shortly"));
-            continue;
-        }
-        const uint64_t id = client.id;
-        client.reg = loop_.add(fd, EPOLLIN | EPOLLRDHUP,
-                               [this, id](uint32_t events) { on_client(id, events); });
-        log::debug("client_connected", {{"client", id},
-                                        {"uid", client.peer.uid},
-                                        {"pid", client.peer.pid},
-                                        {"co", client.co ? "yes" : "no"}});
-        clients_.emplace(id, std::move(client));
+void Server::on_connection(ipc::Fd fd) {
+    const int raw_fd = fd.get();
+    Client client;
+    client.id = next_client_++;
+    client.conn = std::make_unique<ipc::Connection>(
+        std::move(fd), static_cast<size_t>(config_->get_int("chatd", "max_request_bytes")),
+        static_cast<size_t>(config_->get_int("chatd", "max_output_bytes")));
+    try {
+        client.peer = auth::peer_credentials(raw_fd);
+    } catch (const std::exception& e) {
+        log::error("peer_credentials_failed", {{"error", e.what()}});
+        return;
     }
-    settle();
+    client.name = auth::user_name(client.peer.uid);
+    // The web service's account is never a CO, even when it shares the
+    // socket's group with them.
+    client.web = auth::is_user(client.peer, config_->get("chatd", "web_user"));
+    client.co = !client.web && auth::is_co(client.peer, config_->get("chatd", "co_group"));
+    if (clients_.size() >= static_cast<size_t>(config_->get_int("chatd", "max_clients"))) {
+        log::warning("client_refused", {{"reason", "max_clients"}, {"uid", client.peer.uid}});
+        client.conn->send(
+            proto::reply_error(nullptr, proto::ErrorCode::unavailable,
+                               "chatd has too many clients connected; try again shortly"));
+        return;
+    }
+    const uint64_t id = client.id;
+    client.reg = loop_.add(raw_fd, EPOLLIN | EPOLLRDHUP,
+                           [this, id](uint32_t events) { on_client(id, events); });
+    log::debug("client_connected", {{"client", id},
+                                    {"uid", client.peer.uid},
+                                    {"pid", client.peer.pid},
+                                    {"co", client.co ? "yes" : "no"}});
+    clients_.emplace(id, std::move(client));
 }
 
 void Server::on_client(uint64_t id, uint32_t events) {
@@ -225,21 +208,18 @@ void Server::drop(uint64_t id, std::string_view reason) {
     const bool was_web = it->second.web;
     const std::string name = it->second.name;
     clients_.erase(it);
-    if (was_following_co && listener_)
+    if (was_following_co && acceptor_)
         co_presence_may_have_changed(name);
     // chat-webd gone: nobody has a console open, and no user a page.
-    if (was_web && listener_) {
+    if (was_web && acceptor_) {
         for (const std::string& co : std::set<std::string>(console_cos_))
             set_console_open(co, false);
         for (const auto& [chat, state] : std::map(user_presence_))
             if (state != "gone")
                 set_user_presence(chat, "gone");
     }
-    if (accept_paused_ && listener_) {
-        accept_paused_ = false;
-        loop_.modify(listener_reg_, EPOLLIN);
-        log::info("accept_resumed");
-    }
+    if (acceptor_)
+        acceptor_->connection_ended();
 }
 
 void Server::send_to(Client& client, const std::string& line) {

@@ -4,6 +4,7 @@
 
 #include "auth/peer.hpp"
 #include "config/config.hpp"
+#include "ipc/acceptor.hpp"
 #include "ipc/connection.hpp"
 #include "ipc/event_loop.hpp"
 #include "rt_access.hpp"
@@ -97,17 +98,15 @@ private:
     /// settle() without the drops: safe while a client's lines are read.
     /// With `drop_finished`, marks closing clients whose output is all out.
     void write_queued(bool drop_finished);
-    void on_accept();
+    void on_connection(ipc::Fd fd);
     void on_client(uint64_t id, uint32_t events);
     void drop(uint64_t id, std::string_view reason);
 
     std::unique_ptr<config::Config> config_;
     store::Store& store_;
     ipc::EventLoop& loop_;
-    ipc::Fd listener_;
-    std::string socket_path_; ///< as bound; a reload does not move it
-    bool accept_paused_ = false;
-    ipc::EventLoop::Registration listener_reg_ = 0;
+    std::unique_ptr<ipc::Acceptor> acceptor_; ///< set while listening
+    std::string socket_path_;                 ///< as bound; a reload does not move it
     std::map<uint64_t, Client> clients_;
     uint64_t next_client_ = 1;
     std::set<uint64_t> to_drop_;

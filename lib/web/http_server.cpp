@@ -150,19 +150,13 @@ struct MhdCallbacks {
     static void connection_changed(void* cls, MHD_Connection*, void**,
                                    MHD_ConnectionNotificationCode code) {
         auto* shard = static_cast<HttpShard*>(cls);
-        HttpServer* server = shard->server;
         if (code == MHD_CONNECTION_NOTIFY_STARTED) {
             ++shard->connections;
-            ++server->connections_;
             return;
         }
         --shard->connections;
-        --server->connections_;
-        if (server->accept_paused_) {
-            server->accept_paused_ = false;
-            server->loop_.modify(server->listener_reg_, EPOLLIN);
-            log::info("accept_resumed");
-        }
+        if (shard->server->acceptor_)
+            shard->server->acceptor_->connection_ended();
     }
 
     static ssize_t stream_read(void* cls, uint64_t, char* buf, size_t max) {
@@ -328,24 +322,19 @@ void HttpServer::start() {
     if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
         throw std::runtime_error(
             fmt::format("cannot use listen address {}: {}", listen, gai_strerror(rc)));
-    const int family = found->ai_family;
-    listener_ = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ipc::Fd listener(socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     int one = 1;
-    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (family == AF_INET6)
-        setsockopt(listener_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    const bool bound = listener_ >= 0 && bind(listener_, found->ai_addr, found->ai_addrlen) == 0 &&
-                       ::listen(listener_, 4096) == 0;
+    setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (found->ai_family == AF_INET6)
+        setsockopt(listener.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    const bool bound = listener && bind(listener.get(), found->ai_addr, found->ai_addrlen) == 0 &&
+                       ::listen(listener.get(), 4096) == 0;
+    const int error = errno;
     freeaddrinfo(found);
-    if (!bound) {
-        const int error = errno;
-        if (listener_ >= 0)
-            close(listener_);
-        listener_ = -1;
+    if (!bound)
         throw std::runtime_error(
             fmt::format("cannot listen on {}: {}{}", listen, strerror(error),
                         error == EADDRINUSE ? " (is chat-webd running?)" : ""));
-    }
 
     unsigned flags =
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
@@ -373,10 +362,11 @@ void HttpServer::start() {
         });
         shards_.push_back(std::move(shard));
     }
-    listener_reg_ = loop_.add(listener_, EPOLLIN, [this](uint32_t) {
-        accept_connections();
-        run_due();
-    });
+    // New connections are run by the prepare hook below, before the loop sleeps.
+    acceptor_ = std::make_unique<ipc::Acceptor>(
+        loop_, std::move(listener), [this](ipc::Fd fd, const ipc::Acceptor::Peer& peer) {
+            add_connection(std::move(fd), peer);
+        });
     loop_.add_prepare([this]() -> int {
         if (shards_.empty())
             return -1;
@@ -401,42 +391,25 @@ void HttpServer::start() {
     });
 }
 
-void HttpServer::accept_connections() {
-    for (;;) {
-        sockaddr_storage addr{};
-        socklen_t len = sizeof addr;
-        const int fd = accept4(listener_, reinterpret_cast<sockaddr*>(&addr), &len,
-                               SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE) {
-                // Out of descriptors: stop watching the listener (it would
-                // wake the loop forever) until a connection ends.
-                log::error("accept_paused", {{"reason", "out of file descriptors"}});
-                loop_.modify(listener_reg_, 0);
-                accept_paused_ = true;
-            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                log::error("accept_failed", {{"errno", errno}});
-            }
-            return;
-        }
-        if (connections_ >= options_.connection_limit) {
-            log::warning("connection_refused",
-                         {{"reason", "connection limit"}, {"limit", options_.connection_limit}});
-            close(fd);
-            continue;
-        }
-        HttpShard& shard =
-            **std::min_element(shards_.begin(), shards_.end(), [](const auto& a, const auto& b) {
-                return a->connections < b->connections;
-            });
-        // MHD closes the socket itself when it cannot take it.
-        if (MHD_add_connection(shard.daemon, fd, reinterpret_cast<sockaddr*>(&addr), len) !=
-            MHD_YES)
-            log::warning("connection_refused", {{"reason", "the HTTP server could not take it"}});
-        wake(shard);
+void HttpServer::add_connection(ipc::Fd fd, const ipc::Acceptor::Peer& peer) {
+    size_t connections = 0;
+    for (const auto& shard : shards_)
+        connections += shard->connections;
+    if (connections >= options_.connection_limit) {
+        log::warning("connection_refused",
+                     {{"reason", "connection limit"}, {"limit", options_.connection_limit}});
+        return;
     }
+    HttpShard& shard =
+        **std::min_element(shards_.begin(), shards_.end(), [](const auto& a, const auto& b) {
+            return a->connections < b->connections;
+        });
+    // MHD closes the socket itself when it cannot take it.
+    if (MHD_add_connection(shard.daemon, fd.release(),
+                           reinterpret_cast<const sockaddr*>(&peer.address),
+                           peer.length) != MHD_YES)
+        log::warning("connection_refused", {{"reason", "the HTTP server could not take it"}});
+    wake(shard);
 }
 
 void HttpServer::wake(HttpShard& shard) {
@@ -514,12 +487,9 @@ bool HttpServer::queue(Exchange& ex) {
 }
 
 void HttpServer::stop() {
-    if (listener_ < 0)
+    acceptor_.reset();
+    if (shards_.empty())
         return;
-    loop_.remove(listener_reg_);
-    close(listener_);
-    listener_ = -1;
-    accept_paused_ = false;
     // Everything suspended must be resumed before MHD_stop_daemon (pitfall 5).
     for (Exchange* ex : std::set<Exchange*>(suspended_))
         ex->respond(Response::text(503, "The server is stopping.\n"));

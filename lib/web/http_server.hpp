@@ -12,6 +12,7 @@
 // daemon's suspended connections (recipe pitfall 3), so with 1,000 idle
 // browsers in one daemon that walk was the largest cost of a message.
 
+#include "ipc/acceptor.hpp"
 #include "ipc/event_loop.hpp"
 
 #include <cstdint>
@@ -176,7 +177,7 @@ private:
     friend class EventStream;
     friend struct MhdCallbacks;
     bool queue(Exchange& ex);
-    void accept_connections();
+    void add_connection(ipc::Fd fd, const ipc::Acceptor::Peer& peer);
     /// Runs every shard that has work until none has.
     void run_due();
     void run(HttpShard& shard);
@@ -186,10 +187,7 @@ private:
     ServerOptions options_;
     Handler handler_;
     std::vector<std::unique_ptr<HttpShard>> shards_;
-    int listener_ = -1;
-    ipc::EventLoop::Registration listener_reg_ = 0;
-    bool accept_paused_ = false;
-    size_t connections_ = 0;
+    std::unique_ptr<ipc::Acceptor> acceptor_; ///< set while serving
     bool run_needed_ = false;
     std::set<Exchange*> suspended_;
     EventStream* first_stream_ = nullptr;
