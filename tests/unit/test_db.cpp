@@ -1,4 +1,5 @@
 #include "store/db.hpp"
+#include "temp_file.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -7,15 +8,6 @@
 using namespace rtchat::store;
 
 namespace {
-
-std::filesystem::path fresh_file(const char* name) {
-    auto dir =
-        std::filesystem::temp_directory_path() / ("rtchat-db-test-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
-    auto path = dir / name;
-    std::filesystem::remove(path);
-    return path;
-}
 
 int64_t count_rows(Database& db) {
     Statement st(db, "SELECT count(*) FROM t");
@@ -59,7 +51,7 @@ TEST(Database, AReusedStatementStartsWithoutBindings) {
 // reaper share the file, and a reader left open would stop checkpoints and
 // let the WAL grow without bound.
 TEST(Database, AFinishedQueryHoldsNoReadTransaction) {
-    const auto path = fresh_file("checkpoint.db");
+    const auto path = fresh_db_file("checkpoint.db");
     Database reader(path.string());
     reader.exec("PRAGMA journal_mode = WAL");
     reader.exec("CREATE TABLE t (n INTEGER)");

@@ -1,5 +1,6 @@
 #include "store/migrations.hpp"
 #include "store/store.hpp"
+#include "temp_file.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -20,15 +21,6 @@ protected:
         return store.create_chat({"alice", "alice@example.org", 12345, "", "co1", "", 0, {}});
     }
 };
-
-std::filesystem::path temp_db(const char* name) {
-    auto dir =
-        std::filesystem::temp_directory_path() / ("rtchat-store-test-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
-    auto path = dir / name;
-    std::filesystem::remove(path);
-    return path;
-}
 
 } // namespace
 
@@ -161,7 +153,7 @@ TEST_F(StoreTest, TransactionRollsBackUnlessCommitted) {
 }
 
 TEST(StoreFile, MigratesAnEmptyFileAndReopens) {
-    auto path = temp_db("migrate.db");
+    auto path = fresh_db_file("migrate.db");
     {
         Store s(path.string());
         s.create_chat({"alice", "", std::nullopt, "", "co1", "", 0, {}});
@@ -177,7 +169,7 @@ TEST(StoreFile, MigratesAnEmptyFileAndReopens) {
 }
 
 TEST(StoreFile, RefusesANewerSchema) {
-    auto path = temp_db("newer.db");
+    auto path = fresh_db_file("newer.db");
     {
         Database db(path.string());
         db.exec("PRAGMA user_version = 999");
@@ -258,7 +250,7 @@ TEST_F(StoreTest, SessionsEndWithTheirChatOrTheirTime) {
 }
 
 TEST(StoreFile, UpgradesAVersion1DatabaseKeepingItsChats) {
-    auto path = temp_db("v1.db");
+    auto path = fresh_db_file("v1.db");
     {
         Database db(path.string());
         migrate(db, 1);

@@ -4,6 +4,7 @@
 // commit, and that sync() syncs what was committed.
 
 #include "store/store.hpp"
+#include "temp_file.hpp"
 
 #include <cstring>
 #include <filesystem>
@@ -124,20 +125,13 @@ class DeferredSync : public ::testing::Test {
 protected:
     void SetUp() override {
         install_counted_vfs();
-        dir = std::filesystem::temp_directory_path() /
-              ("rtchat-sync-test-" + std::to_string(getpid()));
-        std::filesystem::create_directories(dir);
-        path = dir / "store.db";
-        std::filesystem::remove(path);
-        std::filesystem::remove(dir / "store.db-wal");
+        path = fresh_db_file("sync.db");
         syncs.clear();
         writes.clear();
     }
-    void TearDown() override { std::filesystem::remove_all(dir); }
 
     std::string uri() const { return "file:" + path.string() + "?vfs=counted"; }
 
-    std::filesystem::path dir;
     std::filesystem::path path;
 };
 
