@@ -82,6 +82,28 @@ template <class F> void on_loop(ipc::EventLoop& loop, F step) {
         std::this_thread::sleep_for(1ms);
 }
 
+// Options for a server on a free loopback port, which `port` is set to.
+web::ServerOptions on_free_port(int& port) {
+    port = free_port();
+    web::ServerOptions options;
+    options.listen = "127.0.0.1:" + std::to_string(port);
+    return options;
+}
+
+// Runs `client` on its own thread while the loop serves, then stops the
+// server and the loop.
+template <class F> void serve_while(ipc::EventLoop& loop, web::HttpServer& server, F client) {
+    std::thread thread([&] {
+        client();
+        loop.post([&] {
+            server.stop();
+            loop.stop();
+        });
+    });
+    loop.run();
+    thread.join();
+}
+
 template <class F> bool eventually(F condition) {
     for (int i = 0; i < 500; ++i) {
         if (condition())
@@ -95,9 +117,8 @@ template <class F> bool eventually(F condition) {
 
 TEST(HttpServer, EveryOpenedStreamEndsExactlyOnce) {
     ipc::EventLoop loop;
-    const int port = free_port();
-    web::ServerOptions options;
-    options.listen = "127.0.0.1:" + std::to_string(port);
+    int port = 0;
+    web::ServerOptions options = on_free_port(port);
 
     std::atomic<int> opened = 0;
     std::atomic<int> ended = 0;
@@ -131,7 +152,7 @@ TEST(HttpServer, EveryOpenedStreamEndsExactlyOnce) {
     });
     server.start();
 
-    std::thread client([&] {
+    serve_while(loop, server, [&] {
         // Three streams open and sleep.
         std::vector<int> fds;
         for (int i = 0; i < 3; ++i) {
@@ -185,10 +206,7 @@ TEST(HttpServer, EveryOpenedStreamEndsExactlyOnce) {
             open_streams = server.open_streams();
         });
         EXPECT_EQ(open_streams.load(), 0u);
-        loop.post([&] { loop.stop(); });
     });
-    loop.run();
-    client.join();
 }
 
 // Connections are spread over the shards (libmicrohttpd daemons), fewest
@@ -197,9 +215,8 @@ TEST(HttpServer, EveryOpenedStreamEndsExactlyOnce) {
 // every other shard sleep.
 TEST(HttpServer, ConnectionsSpreadOverShardsAndEachStreamGetsItsOwnEvents) {
     ipc::EventLoop loop;
-    const int port = free_port();
-    web::ServerOptions options;
-    options.listen = "127.0.0.1:" + std::to_string(port);
+    int port = 0;
+    web::ServerOptions options = on_free_port(port);
     std::vector<std::shared_ptr<TaggedStream>> streams;
     web::HttpServer server(loop, options, [&](const std::shared_ptr<web::Exchange>& ex) {
         if (ex->path() == "/events") {
@@ -214,7 +231,7 @@ TEST(HttpServer, ConnectionsSpreadOverShardsAndEachStreamGetsItsOwnEvents) {
     server.start();
     const size_t n = 3 * web::HttpServer::shard_count + 1;
 
-    std::thread client([&] {
+    serve_while(loop, server, [&] {
         std::vector<int> fds;
         for (size_t i = 0; i < n; ++i) {
             fds.push_back(open_request(port, "/events"));
@@ -240,13 +257,7 @@ TEST(HttpServer, ConnectionsSpreadOverShardsAndEachStreamGetsItsOwnEvents) {
         close(ping);
         for (int fd : fds)
             close(fd);
-        loop.post([&] {
-            server.stop();
-            loop.stop();
-        });
     });
-    loop.run();
-    client.join();
 }
 
 // Beyond connection_limit a new connection is closed at once, counted over
@@ -254,9 +265,8 @@ TEST(HttpServer, ConnectionsSpreadOverShardsAndEachStreamGetsItsOwnEvents) {
 // is found gone at a write: the heartbeat's job in chat-webd).
 TEST(HttpServer, TheConnectionLimitHoldsAcrossShards) {
     ipc::EventLoop loop;
-    const int port = free_port();
-    web::ServerOptions options;
-    options.listen = "127.0.0.1:" + std::to_string(port);
+    int port = 0;
+    web::ServerOptions options = on_free_port(port);
     options.connection_limit = 3;
     std::vector<std::shared_ptr<web::EventStream>> streams;
     web::HttpServer server(loop, options, [&](const std::shared_ptr<web::Exchange>& ex) {
@@ -268,7 +278,7 @@ TEST(HttpServer, TheConnectionLimitHoldsAcrossShards) {
         ex->respond(web::Response::text(200, "pong\n"));
     });
     server.start();
-    std::thread client([&] {
+    serve_while(loop, server, [&] {
         std::vector<int> fds;
         for (int i = 0; i < 3; ++i) {
             fds.push_back(open_request(port, "/events"));
@@ -290,11 +300,5 @@ TEST(HttpServer, TheConnectionLimitHoldsAcrossShards) {
         }));
         for (size_t i = 1; i < fds.size(); ++i)
             close(fds[i]);
-        loop.post([&] {
-            server.stop();
-            loop.stop();
-        });
     });
-    loop.run();
-    client.join();
 }
